@@ -1,0 +1,267 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"curfew/policy"
+	"curfew/store"
+)
+
+// touchEvery throttles last_seen_at writes: at most one per session per minute,
+// so the hot path stays one read. The idle limit is therefore exact to within
+// this interval.
+const touchEvery = time.Minute
+
+// Principal is the signed-in person of a request, with the policy in force.
+type Principal struct {
+	SessionID       string
+	UserID          int64
+	AccountID       int64
+	Email           string
+	Name            string
+	Role            string
+	AccountName     string
+	Effective       policy.Effective
+	Expiry          policy.Expiry
+	CreatedAt       time.Time
+	AuthenticatedAt time.Time
+}
+
+// IsOwner reports the owner role.
+func (p *Principal) IsOwner() bool { return p.Role == store.RoleOwner }
+
+// signedOut says why a request that carried a session cookie has none now.
+type signedOut struct {
+	reason  policy.Reason
+	minutes int
+}
+
+const (
+	ctxPrincipal = "curfew.principal"
+	ctxSignedOut = "curfew.signed_out"
+	cookieToken  = "t"
+)
+
+func principal(c echo.Context) *Principal {
+	p, _ := c.Get(ctxPrincipal).(*Principal)
+	return p
+}
+
+// actor describes the request for the audit log.
+func (s *Server) actor(c echo.Context) store.Actor {
+	a := store.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+	if p := principal(c); p != nil {
+		a.AccountID, a.UserID = p.AccountID, p.UserID
+	}
+	return a
+}
+
+// newToken returns a fresh 256-bit session token and the hash stored for it.
+func newToken() (token string, hash []byte, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token), nil
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// readToken returns the session token in the request's cookie, or "" when
+// there is none or it fails to verify (tampered, unknown key).
+func (s *Server) readToken(c echo.Context) string {
+	sess, err := s.cookies.Get(c.Request(), s.cookie)
+	if err != nil || sess.IsNew {
+		return ""
+	}
+	token, _ := sess.Values[cookieToken].(string)
+	return token
+}
+
+func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
+	sess, _ := s.cookies.New(c.Request(), s.cookie)
+	sess.Values[cookieToken] = token
+	sess.Options.MaxAge = maxAge
+	return sess.Save(c.Request(), c.Response())
+}
+
+func (s *Server) clearToken(c echo.Context) {
+	sess, _ := s.cookies.New(c.Request(), s.cookie)
+	sess.Options.MaxAge = -1
+	_ = sess.Save(c.Request(), c.Response())
+}
+
+// authenticate is the one place sessions are checked: one indexed read of the
+// session with its user and account policy, the expiry rules applied with the
+// account's current policy, and at most one throttled last_seen_at write.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token := s.readToken(c)
+		if token == "" {
+			if _, err := c.Cookie(s.cookie); err == nil {
+				s.clearToken(c) // tampered or signed with a retired key
+			}
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		row, err := s.store.SessionByTokenHash(ctx, hashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			s.clearToken(c)
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		eff := s.settings.EffectivePolicy(row.Overrides())
+		if row.RevokedAt != nil {
+			s.clearToken(c)
+			c.Set(ctxSignedOut, signedOut{reason: revokedReason(row.RevokedReason)})
+			return next(c)
+		}
+		expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
+		if reason := expiry.Expired(now); reason != policy.ReasonNone {
+			if err := s.store.EndExpiredSession(ctx, row.ID, reason, now); err != nil {
+				return err
+			}
+			s.clearToken(c)
+			minutes := eff.IdleMinutes
+			if reason == policy.ReasonAbsolute {
+				minutes = eff.AbsoluteMinutes
+			}
+			c.Set(ctxSignedOut, signedOut{reason: reason, minutes: minutes})
+			return next(c)
+		}
+		if now.Sub(row.LastSeenAt) >= touchEvery {
+			if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
+				return err
+			}
+			row.LastSeenAt = now
+			expiry = policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
+		}
+		c.Set(ctxPrincipal, &Principal{
+			SessionID:       row.ID,
+			UserID:          row.UserID,
+			AccountID:       row.AccountID,
+			Email:           row.UserEmail,
+			Name:            row.UserName,
+			Role:            row.UserRole,
+			AccountName:     row.AccountName,
+			Effective:       eff,
+			Expiry:          expiry,
+			CreatedAt:       row.CreatedAt,
+			AuthenticatedAt: row.AuthenticatedAt,
+		})
+		return next(c)
+	}
+}
+
+func revokedReason(r *string) policy.Reason {
+	if r == nil {
+		return policy.ReasonRevoked
+	}
+	switch policy.Reason(*r) {
+	case policy.ReasonIdle, policy.ReasonAbsolute, policy.ReasonLogout:
+		return policy.Reason(*r)
+	}
+	return policy.ReasonRevoked
+}
+
+// requireSession refuses requests without a valid session: 401 JSON for the
+// API, HX-Redirect for htmx, and a redirect to the login page otherwise, each
+// saying why when the session just ended.
+func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if principal(c) != nil {
+			return next(c)
+		}
+		so, _ := c.Get(ctxSignedOut).(signedOut)
+		loginURL := loginURLFor(so, c.Request())
+		if isAPI(c) {
+			code, msg := "unauthenticated", "Sign in first."
+			if so.reason != policy.ReasonNone {
+				code, msg = "session_expired", signedOutMessage(so)
+			}
+			return &Error{Status: http.StatusUnauthorized, Code: code, Message: msg}
+		}
+		if isHTMX(c) {
+			c.Response().Header().Set("HX-Redirect", loginURL)
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		return c.Redirect(http.StatusSeeOther, loginURL)
+	}
+}
+
+// requireOwner answers 403 to anyone but an owner, and audits the refusal.
+func (s *Server) requireOwner(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p := principal(c)
+		if p != nil && p.IsOwner() {
+			return next(c)
+		}
+		payload := map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path, "role": p.Role}
+		if err := s.store.InsertAudit(c.Request().Context(), s.actor(c), store.ActionAccessForbidden, payload); err != nil {
+			s.log.ErrorContext(c.Request().Context(), "audit refused access", "err", err)
+		}
+		return &Error{Status: http.StatusForbidden, Code: "forbidden",
+			Message: "Only account owners can do this. Ask an owner of " + p.AccountName + " if you need a change."}
+	}
+}
+
+// loginURLFor builds /login with the reason and, for page loads, where to go back to.
+func loginURLFor(so signedOut, r *http.Request) string {
+	q := url.Values{}
+	if so.reason != policy.ReasonNone {
+		q.Set("reason", string(so.reason))
+		if so.minutes > 0 {
+			q.Set("minutes", strconv.Itoa(so.minutes))
+		}
+	}
+	if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" && r.URL.Path != "/" {
+		q.Set("next", r.URL.RequestURI())
+	}
+	if len(q) == 0 {
+		return "/login"
+	}
+	return "/login?" + q.Encode()
+}
+
+// signedOutMessage tells a person why they were signed out.
+func signedOutMessage(so signedOut) string {
+	switch so.reason {
+	case policy.ReasonIdle:
+		return "You were signed out after " + policy.HumanMinutes(so.minutes) + " of inactivity. Sign in again to continue."
+	case policy.ReasonAbsolute:
+		return "You were signed out because sessions last at most " + policy.HumanMinutes(so.minutes) + ". Sign in again to continue."
+	case policy.ReasonLogout:
+		return "You have signed out."
+	case policy.ReasonRevoked:
+		return "Your session was ended by an account owner. Sign in again to continue."
+	}
+	return ""
+}
+
+// safeNext accepts only local paths as a post-sign-in destination.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return ""
+	}
+	return next
+}

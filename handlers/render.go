@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"curfew/views"
+)
+
+// render writes a templ component with a status.
+func render(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+// renderPageOrFragment is the one decision between a whole page and the
+// fragment htmx asked for. A history-restore request gets the page.
+func renderPageOrFragment(c echo.Context, status int, page, fragment templ.Component) error {
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
+	if isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
+		return render(c, status, fragment)
+	}
+	return render(c, status, page)
+}
+
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+func isAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/api" || strings.HasPrefix(p, "/api/")
+}
+
+// csrfToken is the token forms and htmx send back.
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	return t
+}
+
+// page fills the frame every full page shares.
+func (s *Server) page(c echo.Context, title, active string) views.Page {
+	pg := views.Page{Title: title, CSRF: csrfToken(c)}
+	if p := principal(c); p != nil {
+		pg.Nav = &views.Nav{
+			Email:             p.Email,
+			Name:              p.Name,
+			Role:              p.Role,
+			AccountName:       p.AccountName,
+			Active:            active,
+			IdleSeconds:       p.Effective.IdleMinutes * 60,
+			AbsoluteExpiresAt: p.Expiry.AbsoluteAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
+		}
+	}
+	return pg
+}
+
+// noStore keeps authenticated pages out of shared and back-button caches.
+func noStore(c echo.Context) {
+	c.Response().Header().Set("Cache-Control", "no-store")
+}

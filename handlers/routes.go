@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"curfew/static"
+)
+
+// routes is the whole HTTP surface on one screen.
+func (s *Server) routes(e *echo.Echo) error {
+	csrf, err := s.csrfMiddleware()
+	if err != nil {
+		return err
+	}
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLogger())
+	e.Use(s.metrics.middleware)
+	e.Use(middleware.Recover())
+	e.Use(securityHeaders(s.cfg.Dev))
+
+	// Operations: no session, no CSRF.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler())
+	e.StaticFS("/static", static.FS)
+
+	app := e.Group("", middleware.BodyLimit("64K"), csrf, s.authenticate)
+	app.GET("/", s.home)
+	app.GET("/login", s.loginPage)
+	app.POST("/login", s.login)
+	app.POST("/logout", s.logout, s.requireSession)
+
+	// Any signed-in person.
+	me := app.Group("", s.requireSession)
+	me.GET("/api/session", s.apiSession)
+
+	// Owners only.
+	owner := app.Group("", s.requireSession, s.requireOwner)
+	owner.GET("/settings/security", s.securityPage)
+
+	return nil
+}

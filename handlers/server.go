@@ -1,0 +1,117 @@
+// Package handlers is Curfew's HTTP layer: routes, middleware, pages and the
+// JSON API. Handlers are small, return errors, and leave status codes and
+// rendering of failures to one error handler.
+package handlers
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"curfew/config"
+	"curfew/policy"
+	"curfew/store"
+)
+
+// Deps is everything the HTTP layer needs from outside.
+type Deps struct {
+	Store  *store.Store
+	Config config.Config
+	Logger *slog.Logger
+	// Now is the clock; tests may fix it.
+	Now func() time.Time
+	// Registry collects the Prometheus metrics served on /metrics.
+	Registry *prometheus.Registry
+}
+
+// Server holds the dependencies the handlers share.
+type Server struct {
+	store    *store.Store
+	cfg      config.Config
+	settings policy.Settings
+	log      *slog.Logger
+	now      func() time.Time
+	cookies  *sessions.CookieStore
+	cookie   string
+	metrics  *metrics
+	registry *prometheus.Registry
+}
+
+// New builds the Echo server with every route and middleware.
+func New(d Deps) (*echo.Echo, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if len(d.Config.SessionKeys) == 0 {
+		return nil, fmt.Errorf("no session cookie keys configured")
+	}
+	s := &Server{
+		store:    d.Store,
+		cfg:      d.Config,
+		settings: d.Config.Policy,
+		log:      d.Logger,
+		now:      d.Now,
+		registry: d.Registry,
+	}
+	s.cookies, s.cookie = newCookieStore(d.Config)
+	m, err := newMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(d.Config)
+	if err := s.routes(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// newCookieStore derives, for each configured key, an HMAC key and an AES key,
+// newest first: new cookies use the first pair, and older pairs still decode
+// until their key is removed from CURFEW_SESSION_KEYS.
+func newCookieStore(cfg config.Config) (*sessions.CookieStore, string) {
+	var pairs [][]byte
+	for _, k := range cfg.SessionKeys {
+		hashKey := sha256.Sum256(append([]byte("curfew cookie hmac\x00"), k...))
+		blockKey := sha256.Sum256(append([]byte("curfew cookie aes\x00"), k...))
+		pairs = append(pairs, hashKey[:], blockKey[:])
+	}
+	cs := sessions.NewCookieStore(pairs...)
+	name := "__Host-curfew"
+	if cfg.Dev {
+		name = "curfew"
+	}
+	cs.Options = &sessions.Options{
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   !cfg.Dev,
+		SameSite: http.SameSiteLaxMode,
+		MaxAge:   cfg.Policy.AbsoluteMax * 60,
+	}
+	cs.MaxAge(cfg.Policy.AbsoluteMax * 60)
+	return cs, name
+}
+
+func ipExtractor(cfg config.Config) echo.IPExtractor {
+	if len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"curfew/policy"
+)
+
+// Session is one sign-in of one user.
+type Session struct {
+	ID              string     `db:"id"`
+	AccountID       int64      `db:"account_id"`
+	UserID          int64      `db:"user_id"`
+	CreatedAt       time.Time  `db:"created_at"`
+	LastSeenAt      time.Time  `db:"last_seen_at"`
+	AuthenticatedAt time.Time  `db:"authenticated_at"`
+	RevokedAt       *time.Time `db:"revoked_at"`
+	RevokedReason   *string    `db:"revoked_reason"`
+	IP              string     `db:"ip"`
+	UserAgent       string     `db:"user_agent"`
+}
+
+// AuthSession is everything one authenticated request needs, read in one query:
+// the session, its user and the account's current policy.
+type AuthSession struct {
+	Session
+	UserEmail       string `db:"user_email"`
+	UserName        string `db:"user_name"`
+	UserRole        string `db:"user_role"`
+	AccountName     string `db:"account_name"`
+	IdleMinutes     *int   `db:"idle_minutes"`
+	AbsoluteMinutes *int   `db:"absolute_minutes"`
+}
+
+// Overrides are the account's policy overrides at the time of the lookup.
+func (a AuthSession) Overrides() policy.Overrides {
+	return policy.Overrides{IdleMinutes: a.IdleMinutes, AbsoluteMinutes: a.AbsoluteMinutes}
+}
+
+// NewSession is what sign-in knows about a session it starts.
+type NewSession struct {
+	AccountID int64
+	UserID    int64
+	TokenHash []byte
+	IP        string
+	UserAgent string
+	Now       time.Time
+}
+
+// CreateSession stores a new session and its auth.login audit row together.
+func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error) {
+	var sess Session
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &sess, `INSERT INTO sessions
+			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent)
+			VALUES ($1, $2, $3, $4, $4, $4, $5, $6)
+			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent`,
+			n.AccountID, n.UserID, n.TokenHash, n.Now, n.IP, n.UserAgent)
+		if err != nil {
+			return fmt.Errorf("create session: %w", err)
+		}
+		actor := Actor{AccountID: n.AccountID, UserID: n.UserID, IP: n.IP, UserAgent: n.UserAgent}
+		return insertAudit(ctx, tx, actor, ActionLogin, map[string]any{"session_id": sess.ID})
+	})
+	return sess, err
+}
+
+// SessionByTokenHash is the hot-path lookup: one indexed read joining the
+// session's user and account. Revoked sessions are returned too, so the caller
+// can tell the person why they were signed out.
+func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthSession, error) {
+	var a AuthSession
+	err := s.db.GetContext(ctx, &a, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+			u.email AS user_email, u.name AS user_name, u.role AS user_role,
+			a.name AS account_name, a.idle_minutes, a.absolute_minutes
+		FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+		JOIN accounts a ON a.id = s.account_id
+		WHERE s.token_hash = $1`, tokenHash)
+	return a, notFound(err, "look up session")
+}
+
+// TouchSession records activity. It only moves last_seen_at forward and never
+// revives an ended session.
+func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2
+		WHERE id = $1 AND revoked_at IS NULL AND last_seen_at < $2`, id, now)
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// EndExpiredSession marks a session ended by the idle or absolute rule.
+func (s *Store) EndExpiredSession(ctx context.Context, id string, reason policy.Reason, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason))
+	if err != nil {
+		return fmt.Errorf("end expired session: %w", err)
+	}
+	return nil
+}
+
+// Logout ends the caller's own session and writes auth.logout.
+func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now time.Time) error {
+	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = 'logout'
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now)
+		if err != nil {
+			return fmt.Errorf("end session: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return insertAudit(ctx, tx, actor, ActionLogout, map[string]any{"session_id": sessionID})
+	})
+}
+
+// Reauthenticate renews a session's sudo window after the password was given again.
+func (s *Store) Reauthenticate(ctx context.Context, sessionID string, actor Actor, now time.Time) error {
+	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3)
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now)
+		if err != nil {
+			return fmt.Errorf("renew sign-in: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return insertAudit(ctx, tx, actor, ActionReauth, map[string]any{"session_id": sessionID})
+	})
+}
+
+// PurgeSessions deletes sessions that ended before cutoff, and sessions never
+// marked ended that are older than the longest possible lifetime, in batches so
+// no lock is held for long. It returns how many rows went.
+func (s *Store) PurgeSessions(ctx context.Context, cutoff time.Time, absoluteMaxMinutes int) (int64, error) {
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id IN (
+			SELECT id FROM sessions
+			WHERE (revoked_at IS NOT NULL AND revoked_at < $1)
+			   OR (revoked_at IS NULL AND created_at < $1 - make_interval(mins => $2))
+			LIMIT 5000)`, cutoff, absoluteMaxMinutes)
+		if err != nil {
+			return total, fmt.Errorf("purge sessions: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 5000 {
+			return total, nil
+		}
+	}
+}
