@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -61,3 +62,5 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 func noStore(c echo.Context) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

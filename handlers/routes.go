@@ -37,10 +37,28 @@ func (s *Server) routes(e *echo.Echo) error {
 	// Any signed-in person.
 	me := app.Group("", s.requireSession)
 	me.GET("/api/session", s.apiSession)
+	me.POST("/api/session/reauth", s.apiReauth)
+	me.GET("/me/sessions", s.mySessionsPage)
+	me.POST("/me/sessions/:id/revoke", s.revokeMySession)
+	me.POST("/me/sessions/revoke-others", s.revokeMyOtherSessions)
 
 	// Owners only.
 	owner := app.Group("", s.requireSession, s.requireOwner)
 	owner.GET("/settings/security", s.securityPage)
+	owner.POST("/settings/security/policy", s.updatePolicy)
+	owner.POST("/settings/security/policy/preview", s.previewPolicy)
+	owner.GET("/settings/security/sessions", s.accountSessionsPage)
+	owner.POST("/settings/security/sessions/:id/revoke", s.revokeAccountSession)
+	owner.POST("/settings/security/revoke-sessions/confirm", s.confirmRevokeSessions)
+	owner.POST("/settings/security/revoke-sessions", s.revokeSessions)
+	owner.GET("/settings/audit", s.auditPage)
+	owner.GET("/settings/audit/export", s.auditExport)
+	owner.GET("/api/accounts/me/security", s.apiGetSecurity)
+	owner.PATCH("/api/accounts/me/security", s.apiPatchSecurity)
+	owner.POST("/api/accounts/me/security/revoke-sessions", s.apiRevokeSessions)
+	owner.GET("/api/accounts/me/sessions", s.apiAccountSessions)
+	owner.DELETE("/api/accounts/me/sessions/:id", s.apiDeleteAccountSession)
+	owner.GET("/api/accounts/me/audit", s.apiAudit)
 
 	return nil
 }

@@ -16,11 +16,16 @@ func (s *Server) securityPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	revoke, err := s.revokeSummary(c)
+	if err != nil {
+		return err
+	}
 	eff := s.settings.EffectivePolicy(acct.Overrides())
 	return render(c, http.StatusOK, views.SecurityView(views.Security{
 		Page:            s.page(c, "Security", "security"),
 		IdleMinutes:     eff.IdleMinutes,
 		AbsoluteMinutes: eff.AbsoluteMinutes,
 		Strict:          acct.Overrides().IsStrict(),
+		Revoke:          revoke,
 	}))
 }

@@ -1,0 +1,134 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"curfew/password"
+	"curfew/policy"
+	"curfew/store"
+)
+
+// errReauthRequired means a sensitive action needs the password again: the
+// session's last sign-in is older than the sudo window.
+var errReauthRequired = &Error{Status: http.StatusForbidden, Code: "reauth_required",
+	Message: "For your security, enter your password again to make this change."}
+
+// inSudoWindow reports whether the caller signed in recently enough for
+// sensitive actions.
+func (s *Server) inSudoWindow(c echo.Context) bool {
+	p := principal(c)
+	return p != nil && policy.InSudoWindow(p.AuthenticatedAt, s.now())
+}
+
+// sudo lets a sensitive form action proceed: inside the sudo window at once;
+// outside it only when the form carries the right password, which renews the
+// window. It returns errReauthRequired when no password was given and a field
+// error when it was wrong.
+func (s *Server) sudo(c echo.Context, pw string) error {
+	if s.inSudoWindow(c) {
+		return nil
+	}
+	if pw == "" {
+		return errReauthRequired
+	}
+	return s.reauthenticate(c, pw)
+}
+
+// reauthenticate checks the signed-in person's password and renews the window.
+func (s *Server) reauthenticate(c echo.Context, pw string) error {
+	p := principal(c)
+	ctx := c.Request().Context()
+	u, err := s.store.User(ctx, p.AccountID, p.UserID)
+	if err != nil {
+		return err
+	}
+	if err := password.Check(u.PasswordHash, pw); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			if err := s.store.InsertAudit(ctx, s.actor(c), store.ActionLoginFailed, map[string]any{"email": u.Email, "reauth": true}); err != nil {
+				return err
+			}
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+				Message: "That password is not right.", Fields: map[string]string{"password": "That password is not right."}}
+		}
+		return err
+	}
+	now := s.now()
+	if err := s.store.Reauthenticate(ctx, p.SessionID, s.actor(c), now); err != nil {
+		return err
+	}
+	p.AuthenticatedAt = now
+	return nil
+}
+
+// apiReauth is POST /api/session/reauth {"password":"…"}: it renews the sudo
+// window of the caller's session.
+func (s *Server) apiReauth(c echo.Context) error {
+	var body struct {
+		Password *string `json:"password"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Password == nil || *body.Password == "" {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+			Message: "Enter your password.", Fields: map[string]string{"password": "Enter your password."}}
+	}
+	if err := s.reauthenticate(c, *body.Password); err != nil {
+		return err
+	}
+	p := principal(c)
+	return c.JSON(http.StatusOK, map[string]any{
+		"authenticated_at": p.AuthenticatedAt.UTC(),
+		"sudo_expires_at":  p.AuthenticatedAt.Add(policy.SudoWindow).UTC(),
+	})
+}
+
+// decodeJSON reads a request body that must be one JSON object with only known
+// fields: 400 when it is not an object, 422 for wrong types or unknown fields.
+func decodeJSON(c echo.Context, dst any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil || dec.More() {
+		return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body must be one JSON object."}
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body must be a JSON object."}
+	}
+	strict := json.NewDecoder(bytesReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+				Message: "Some values have the wrong type.", Fields: map[string]string{te.Field: "must be " + jsonTypeName(te.Type.Kind().String())}}
+		}
+		if msg := err.Error(); len(msg) > len("json: unknown field ") && msg[:len("json: unknown field ")] == "json: unknown field " {
+			field := msg[len("json: unknown field "):]
+			if len(field) >= 2 {
+				field = field[1 : len(field)-1]
+			}
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+				Message: "Unknown field " + field + ".", Fields: map[string]string{field: "is not a known field"}}
+		}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: "The JSON object does not have the expected shape."}
+	}
+	return nil
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "int", "int64", "int32":
+		return "a whole number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "ptr":
+		return "a whole number or null"
+	}
+	return "of another type"
+}
