@@ -48,6 +48,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
+// New wraps a pool opened elsewhere, for tests and tools that open the driver
+// themselves (for example to count the queries a request makes).
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -1,0 +1,109 @@
+package handlers_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"curfew/config"
+	"curfew/handlers"
+	"curfew/internal/apptest"
+	"curfew/internal/sqlcount"
+	"curfew/store"
+)
+
+// newCountedServer starts Curfew over a driver that records every statement it
+// sends to PostgreSQL, so a test can tell how many round trips a request costs.
+func newCountedServer(t *testing.T) (*apptest.Server, *sqlcount.Recorder) {
+	t.Helper()
+	rec := &sqlcount.Recorder{}
+	db, err := rec.Open(apptest.DatabaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	env := map[string]string{
+		"DATABASE_URL":        apptest.DatabaseURL(t),
+		"CURFEW_ENV":          "dev",
+		"CURFEW_SESSION_KEYS": apptest.SharedKey,
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	st := store.New(db)
+	e, err := handlers.New(handlers.Deps{Store: st, Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now})
+	if err != nil {
+		t.Fatalf("handlers.New: %v", err)
+	}
+	hs := httptest.NewServer(e)
+	t.Cleanup(hs.Close)
+	return &apptest.Server{URL: hs.URL, Store: st, Config: cfg}, rec
+}
+
+// statementsOf fetches path and returns the statements the server sent while
+// answering it.
+func statementsOf(t *testing.T, c *apptest.Client, rec *sqlcount.Recorder, path string) []string {
+	t.Helper()
+	n := rec.Count()
+	res := c.Get(path)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", path, res.StatusCode, res.Body)
+	}
+	return rec.Since(n)
+}
+
+func oneLine(stmts []string) string {
+	var b strings.Builder
+	for i, s := range stmts {
+		fmt.Fprintf(&b, "\n  %d. %s", i+1, strings.Join(strings.Fields(s), " "))
+	}
+	return b.String()
+}
+
+// The hot path of an authenticated request is one database round trip: the
+// session, its user and the account's policy in one query, plus at most one
+// last_seen_at write per session per minute.
+func TestAuthenticatedRequestIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	srv, rec := newCountedServer(t)
+	fixtures := apptest.Store(t) // writes made by the test itself are not counted
+	team := apptest.NewTeam(t, fixtures)
+	c := srv.Login(t, team.Owner.Email, apptest.Password)
+
+	got := statementsOf(t, c, rec, "/api/session")
+	if len(got) != 1 {
+		t.Fatalf("GET /api/session sent %d statements, want exactly 1:%s", len(got), oneLine(got))
+	}
+	lookup := strings.Join(strings.Fields(got[0]), " ")
+	for _, part := range []string{"FROM sessions", "JOIN users", "JOIN accounts", "token_hash = $1"} {
+		if !strings.Contains(lookup, part) {
+			t.Errorf("the one statement is not the joined session lookup (no %q): %s", part, lookup)
+		}
+	}
+
+	// Once last_seen_at is more than a minute old, the request also records activity.
+	if _, err := fixtures.DB().Exec(`UPDATE sessions SET last_seen_at = last_seen_at - interval '2 minutes'
+		WHERE user_id = $1`, team.Owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	got = statementsOf(t, c, rec, "/api/session")
+	if len(got) != 2 || !strings.Contains(got[1], "UPDATE sessions SET last_seen_at") {
+		t.Fatalf("GET /api/session after 2 idle minutes sent %d statements, want the lookup and one last_seen_at write:%s", len(got), oneLine(got))
+	}
+
+	// The write is throttled: the next request is one read again.
+	got = statementsOf(t, c, rec, "/api/session")
+	if len(got) != 1 {
+		t.Fatalf("GET /api/session right after a write sent %d statements, want 1:%s", len(got), oneLine(got))
+	}
+
+	// The security page needs more than the principal; report what it costs.
+	got = statementsOf(t, c, rec, "/settings/security")
+	t.Logf("GET /settings/security sent %d statements:%s", len(got), oneLine(got))
+}
