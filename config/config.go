@@ -108,6 +108,7 @@ func Load(getenv func(string) string) (Config, error) {
 		if p == "" {
 			continue
 		}
+		given := p
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
 				p += "/128"
@@ -117,7 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		_, n, err := net.ParseCIDR(p)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("CURFEW_TRUSTED_PROXIES: %q is not an IP address or CIDR range", p))
+			errs = append(errs, fmt.Errorf("CURFEW_TRUSTED_PROXIES: %q is not an IP address or CIDR range", given))
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
@@ -160,13 +161,15 @@ func parseKeys(v string) ([][]byte, error) {
 }
 
 func decodeKey(raw string) []byte {
+	if len(raw) >= 64 && len(raw)%2 == 0 {
+		if b, err := hex.DecodeString(raw); err == nil {
+			return b
+		}
+	}
 	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && len(b) >= 32 {
 		return b
 	}
 	if b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(raw, "=")); err == nil && len(b) >= 32 {
-		return b
-	}
-	if b, err := hex.DecodeString(raw); err == nil && len(b) >= 32 {
 		return b
 	}
 	return []byte(raw)

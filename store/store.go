@@ -64,7 +64,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // Migrate applies pending migrations. A PostgreSQL advisory lock held for the
 // duration makes two instances starting at once apply each migration once.
 func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
-	locker, err := lock.NewPostgresSessionLocker()
+	// Retry every second for up to five minutes while another instance migrates.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}
