@@ -107,3 +107,34 @@ func TestAuthenticatedRequestIsOneRoundTrip(t *testing.T) {
 	got = statementsOf(t, c, rec, "/settings/security")
 	t.Logf("GET /settings/security sent %d statements:%s", len(got), oneLine(got))
 }
+
+// BenchmarkAuthenticatedRequests drives the real server in-process over
+// loopback HTTP, 32 clients at once, so that `go test -bench -cpuprofile`
+// shows where an authenticated request spends its time besides PostgreSQL.
+func BenchmarkAuthenticatedRequests(b *testing.B) {
+	srv := apptest.NewServer(b)
+	team := apptest.NewTeam(b, srv.Store)
+	c := srv.Login(b, team.Owner.Email, apptest.Password)
+	hc := &http.Client{Jar: c.HTTP.Jar, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for _, path := range []string{"/healthz", "/api/session", "/settings/security"} {
+		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
+			b.SetParallelism(16)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+					res, err := hc.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						b.Errorf("GET %s: %d", path, res.StatusCode)
+						return
+					}
+				}
+			})
+		})
+	}
+}

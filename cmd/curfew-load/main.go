@@ -1,0 +1,333 @@
+// Command curfew-load measures a running Curfew the way `make bench` reports it:
+// closed-loop load at a fixed concurrency on (a) GET /healthz, (b) an
+// authenticated GET /api/session, (c) an authenticated GET /settings/security,
+// and (d) the session lookup query alone, sent straight to PostgreSQL through
+// database/sql and lib/pq with the same number of workers and the same pool
+// settings as the server. It samples the server's resident memory meanwhile.
+//
+//	curfew-load -url http://127.0.0.1:8080 -db "$DATABASE_URL" \
+//	    -email owner@acme.test -password acme-owner-pass -pid 1234
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"curfew/internal/loadgen"
+	"curfew/internal/sqlcount"
+	"curfew/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "curfew-load:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	base, dbURL, email, password string
+	pid                          int
+	results                      string
+	only                         string
+	load                         loadgen.Options
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("curfew-load", flag.ContinueOnError)
+	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "base URL of the running server")
+	fs.StringVar(&o.dbURL, "db", os.Getenv("DATABASE_URL"), "database URL, for the raw lookup query")
+	fs.StringVar(&o.email, "email", "owner@acme.test", "owner to sign in as")
+	fs.StringVar(&o.password, "password", "acme-owner-pass", "the owner's password")
+	fs.IntVar(&o.pid, "pid", 0, "server process id, to sample its resident memory (0: don't)")
+	fs.StringVar(&o.results, "results", "", "also write `name req/s p50_ms p99_ms` lines to this file")
+	fs.StringVar(&o.only, "only", "healthz,session,security,lookup", "comma-separated scenarios to run")
+	fs.IntVar(&o.load.Concurrency, "c", 32, "concurrent workers (connections)")
+	fs.DurationVar(&o.load.Warmup, "warmup", 2*time.Second, "warm-up before each measured window")
+	fs.DurationVar(&o.load.Duration, "d", 10*time.Second, "measured window of each scenario")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(o.only, ",") {
+		want[strings.TrimSpace(s)] = true
+	}
+
+	client := newHTTPClient(o.load.Concurrency)
+	cookie, err := signIn(client, o.base, o.email, o.password)
+	if err != nil {
+		return err
+	}
+	mem := &memSampler{pid: o.pid}
+
+	var results []loadgen.Result
+	report := func(r loadgen.Result) {
+		fmt.Fprintln(stdout, r)
+		results = append(results, r)
+	}
+	scenarios := []struct{ key, name, path, cookie string }{
+		{"healthz", "(a) GET /healthz", "/healthz", ""},
+		{"session", "(b) GET /api/session", "/api/session", cookie},
+		{"security", "(c) GET /settings/security", "/settings/security", cookie},
+	}
+	for _, sc := range scenarios {
+		if !want[sc.key] {
+			continue
+		}
+		stop := mem.start()
+		r := loadgen.Run(ctx, sc.name, o.load, getOp(client, o.base+sc.path, sc.cookie))
+		stop()
+		report(r)
+	}
+	if want["lookup"] {
+		r, err := lookupLoad(ctx, o)
+		if err != nil {
+			return err
+		}
+		report(r)
+	}
+	if o.pid != 0 {
+		fmt.Fprintln(stdout, mem)
+	}
+	if o.results != "" {
+		return writeResults(o.results, results, mem)
+	}
+	return nil
+}
+
+func newHTTPClient(conns int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			MaxIdleConns:        conns,
+			MaxIdleConnsPerHost: conns,
+			DisableCompression:  true,
+			IdleConnTimeout:     time.Minute,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       10 * time.Second,
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
+
+// signIn goes through the real login form and returns the Cookie header a
+// browser would send afterwards (the session cookie and the CSRF cookie).
+func signIn(client *http.Client, base, email, password string) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	c := *client
+	c.Jar = jar
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		return "", fmt.Errorf("GET /login: %w", err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindSubmatch(page)
+	if res.StatusCode != http.StatusOK || m == nil {
+		return "", fmt.Errorf("GET /login: status %d, no _csrf field", res.StatusCode)
+	}
+	form := url.Values{"email": {email}, "password": {password}, "_csrf": {string(m[1])}}
+	res, err = c.PostForm(base+"/login", form)
+	if err != nil {
+		return "", fmt.Errorf("POST /login: %w", err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("sign in as %s: status %d, want 303", email, res.StatusCode)
+	}
+	u, _ := url.Parse(base)
+	var parts []string
+	for _, ck := range jar.Cookies(u) {
+		parts = append(parts, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+// getOp fetches url and reads the whole body; anything but 200 is an error.
+func getOp(client *http.Client, url, cookie string) loadgen.Op {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", res.StatusCode)
+		}
+		return nil
+	}
+}
+
+// lookupLoad runs the store's session lookup alone. The SQL is captured from
+// store.SessionByTokenHash itself, so it is exactly what the server sends; the
+// loop then sends it through a plain database/sql pool sized like the server's.
+func lookupLoad(ctx context.Context, o options) (loadgen.Result, error) {
+	if o.dbURL == "" {
+		return loadgen.Result{}, errors.New("the lookup scenario needs -db or DATABASE_URL")
+	}
+	rec := &sqlcount.Recorder{}
+	rdb, err := rec.Open(o.dbURL)
+	if err != nil {
+		return loadgen.Result{}, err
+	}
+	defer rdb.Close()
+	var hash []byte
+	if err := rdb.GetContext(ctx, &hash, `SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE u.email = $1 AND s.revoked_at IS NULL ORDER BY s.created_at DESC LIMIT 1`, o.email); err != nil {
+		return loadgen.Result{}, fmt.Errorf("find a session of %s: %w", o.email, err)
+	}
+	n := rec.Count()
+	if _, err := store.New(rdb).SessionByTokenHash(ctx, hash); err != nil {
+		return loadgen.Result{}, fmt.Errorf("session lookup: %w", err)
+	}
+	stmts := rec.Since(n)
+	if len(stmts) != 1 {
+		return loadgen.Result{}, fmt.Errorf("store.SessionByTokenHash sent %d statements, expected 1", len(stmts))
+	}
+	query := stmts[0]
+
+	st, err := store.Open(ctx, o.dbURL) // the server's pool settings
+	if err != nil {
+		return loadgen.Result{}, err
+	}
+	defer st.Close()
+	db := st.DB().DB
+	return loadgen.Run(ctx, "(d) session lookup query alone", o.load, func(ctx context.Context) error {
+		return lookupOnce(ctx, db, query, hash)
+	}), nil
+}
+
+// lookupOnce sends the query and reads its one row without converting it.
+func lookupOnce(ctx context.Context, db *sql.DB, query string, hash []byte) error {
+	rows, err := db.QueryContext(ctx, query, hash)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return errors.New("no row")
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	raw := make([]sql.RawBytes, len(cols))
+	dst := make([]any, len(cols))
+	for i := range raw {
+		dst[i] = &raw[i]
+	}
+	if err := rows.Scan(dst...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// memSampler reads VmRSS of the server every 50 ms while load runs.
+type memSampler struct {
+	pid     int
+	mu      sync.Mutex
+	peakRSS int64 // kB
+}
+
+func (m *memSampler) start() (stop func()) {
+	if m.pid == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if rss := procStatus(m.pid, "VmRSS"); rss > 0 {
+				m.mu.Lock()
+				m.peakRSS = max(m.peakRSS, rss)
+				m.mu.Unlock()
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func (m *memSampler) String() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return fmt.Sprintf("%-34s peak VmRSS %.1f MB sampled under load, VmHWM %.1f MB, VmRSS now %.1f MB",
+		"server resident memory", mb(m.peakRSS), mb(procStatus(m.pid, "VmHWM")), mb(procStatus(m.pid, "VmRSS")))
+}
+
+func mb(kb int64) float64 { return float64(kb) / 1024 }
+
+// procStatus returns a "kB" field of /proc/PID/status, or 0.
+func procStatus(pid int, field string) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func writeResults(path string, results []loadgen.Result, mem *memSampler) error {
+	var b strings.Builder
+	keys := map[string]string{
+		"(a) GET /healthz": "healthz", "(b) GET /api/session": "session",
+		"(c) GET /settings/security": "security", "(d) session lookup query alone": "lookup",
+	}
+	for _, r := range results {
+		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d\n", keys[r.Name], r.Throughput(),
+			ms(r.Quantile(0.5)), ms(r.Quantile(0.99)), r.Errors)
+	}
+	if mem.pid != 0 {
+		mem.mu.Lock()
+		fmt.Fprintf(&b, "rss_peak_mb %.1f\nrss_hwm_mb %.1f\n", mb(mem.peakRSS), mb(procStatus(mem.pid, "VmHWM")))
+		mem.mu.Unlock()
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
