@@ -21,6 +21,13 @@ const (
 	ActionReauth          = "auth.reauth"
 )
 
+// AuditActions lists every action the log records, in the order filters
+// offer them.
+var AuditActions = []string{
+	ActionPolicyUpdate, ActionSessionsRevoke, ActionSessionRevoke,
+	ActionLogin, ActionLoginFailed, ActionLogout, ActionAccessForbidden, ActionReauth,
+}
+
 // Actor is who did something, from where: the account it happened in, the
 // user (0 when nobody is signed in) and the request's IP and user agent.
 type Actor struct {
@@ -59,19 +66,34 @@ func insertAudit(ctx context.Context, q sqlx.ExecerContext, actor Actor, action 
 	return nil
 }
 
-// PurgeAudit deletes audit rows older than cutoff, the only delete path for
-// audit rows, in batches.
+// purgeBatch is how many audit rows one purge transaction deletes, so no
+// lock is held for long.
+const purgeBatch = 5000
+
+// PurgeAudit deletes audit rows older than cutoff, in batches. It is the only
+// delete path for audit rows: the table's trigger refuses every DELETE except
+// in a transaction that set curfew.audit_purge, which only this does.
 func (s *Store) PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error) {
 	var total int64
 	for {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM audit_events WHERE id IN (
-			SELECT id FROM audit_events WHERE created_at < $1 LIMIT 5000)`, cutoff)
+		var n int64
+		err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `SET LOCAL curfew.audit_purge = 'on'`); err != nil {
+				return fmt.Errorf("allow audit purge: %w", err)
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE id IN (
+				SELECT id FROM audit_events WHERE created_at < $1 LIMIT $2)`, cutoff, purgeBatch)
+			if err != nil {
+				return fmt.Errorf("purge audit events: %w", err)
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
 		if err != nil {
-			return total, fmt.Errorf("purge audit events: %w", err)
+			return total, err
 		}
-		n, _ := res.RowsAffected()
 		total += n
-		if n < 5000 {
+		if n < purgeBatch {
 			return total, nil
 		}
 	}
