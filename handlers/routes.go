@@ -49,6 +49,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.POST("/settings/security/policy/preview", s.previewPolicy)
 	owner.GET("/settings/security/sessions", s.accountSessionsPage)
 	owner.POST("/settings/security/sessions/:id/revoke", s.revokeAccountSession)
+	owner.GET("/settings/security/revoke-sessions", s.revokeSection)
 	owner.POST("/settings/security/revoke-sessions/confirm", s.confirmRevokeSessions)
 	owner.POST("/settings/security/revoke-sessions", s.revokeSessions)
 	owner.GET("/settings/audit", s.auditPage)

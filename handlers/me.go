@@ -1,0 +1,61 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"curfew/views"
+)
+
+// mySessionsPage is GET /me/sessions: where the signed-in person is signed
+// in, for every role, with a way to end any of them or all the others.
+func (s *Server) mySessionsPage(c echo.Context) error {
+	p := principal(c)
+	after, err := sessionListCursor(c)
+	if err != nil {
+		return err
+	}
+	pg, err := s.loadSessions(c, p.UserID, after, sessionsPerPage)
+	if err != nil {
+		return err
+	}
+	list := s.sessionList(c, pg, false, "/me/sessions", "/me/sessions/", after != nil)
+	if wantsFragment(c) {
+		return renderPageOrFragment(c, http.StatusOK, nil, views.SessionRowsFragment(list))
+	}
+	n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, p.UserID, s.activeAt(p), p.SessionID)
+	if err != nil {
+		return err
+	}
+	return renderPageOrFragment(c, http.StatusOK, views.MySessionsView(views.MySessions{
+		Page:     s.page(c, "My sessions", "me"),
+		Sessions: n.Sessions,
+		Others:   n.OtherSessions,
+		Notice:   listNotice(c),
+		List:     list,
+	}), views.SessionRowsFragment(list))
+}
+
+// revokeMySession is POST /me/sessions/:id/revoke: end one of one's own
+// sessions; anyone else's is not found.
+func (s *Server) revokeMySession(c echo.Context) error {
+	return s.endSession(c, principal(c).UserID, "/me/sessions", false)
+}
+
+// revokeMyOtherSessions is POST /me/sessions/revoke-others: sign out of every
+// other browser, staying signed in here.
+func (s *Server) revokeMyOtherSessions(c echo.Context) error {
+	p := principal(c)
+	n, err := s.store.RevokeOwnOtherSessions(c.Request().Context(), s.actor(c), p.SessionID, s.activeAt(p))
+	if err != nil {
+		return err
+	}
+	target := "/me/sessions?signed_out=" + strconv.Itoa(n)
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Location", target)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}

@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"curfew/policy"
+)
+
+// ActionOwnSessionsRevoke is written when a person signs out their own other
+// sessions from /me/sessions: one row for the whole batch, like
+// account.sessions_revoke, but it only ever touches the actor's own sessions.
+const ActionOwnSessionsRevoke = "user.sessions_revoke"
+
+// Scopes of sign-out-everywhere.
+const (
+	ScopeAll    = "all"
+	ScopeOthers = "others"
+)
+
+// Why a session was ended by someone, as stored in sessions.revoked_reason.
+const (
+	reasonLogout        = "logout"
+	reasonRevoked       = "revoked"
+	reasonRevokedAll    = "revoked_all"
+	reasonRevokedOthers = "revoked_others"
+)
+
+// ActiveAt says which sessions count as active: not ended, and still valid
+// under the account's current effective policy at Now. Sessions past their
+// limits that nobody has used since are not marked ended yet (the next request
+// does that), so every query of active sessions applies the limits itself.
+type ActiveAt struct {
+	Now    time.Time
+	Policy policy.Effective
+}
+
+// activeSessions is the SQL test for ActiveAt; $2 is Now, $3 and $4 the idle
+// and absolute limits in minutes, and the account id is always $1.
+const activeSessions = `s.account_id = $1 AND s.revoked_at IS NULL
+	AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3::int)
+	AND s.created_at > $2::timestamptz - make_interval(mins => $4::int)`
+
+func (a ActiveAt) args(accountID int64) []any {
+	return []any{accountID, a.Now, a.Policy.IdleMinutes, a.Policy.AbsoluteMinutes}
+}
+
+// AccountSession is a session with the person it belongs to.
+type AccountSession struct {
+	Session
+	UserEmail string `db:"user_email"`
+	UserName  string `db:"user_name"`
+	UserRole  string `db:"user_role"`
+}
+
+// SessionCursor is where one page of a session list ended: lists are ordered
+// by last activity, newest first, with the id breaking ties.
+type SessionCursor struct {
+	LastSeenAt time.Time
+	ID         string
+}
+
+// ActiveSessionsQuery selects one page of an account's active sessions.
+type ActiveSessionsQuery struct {
+	AccountID int64
+	// UserID, when not 0, keeps only that person's sessions.
+	UserID int64
+	Active ActiveAt
+	// After continues a list after the last session of the previous page.
+	After *SessionCursor
+	Limit int
+}
+
+// ActiveSessions lists active sessions, most recently active first. It reads
+// Limit+1 rows so the caller can tell whether there is another page. A session
+// used while someone pages through the list moves to its top, which is where
+// a person looking for recent activity looks first.
+func (s *Store) ActiveSessions(ctx context.Context, q ActiveSessionsQuery) ([]AccountSession, error) {
+	args := q.Active.args(q.AccountID)
+	where := activeSessions
+	if q.UserID != 0 {
+		args = append(args, q.UserID)
+		where += fmt.Sprintf(" AND s.user_id = $%d", len(args))
+	}
+	if q.After != nil {
+		args = append(args, q.After.LastSeenAt, q.After.ID)
+		where += fmt.Sprintf(" AND (s.last_seen_at, s.id) < ($%d::timestamptz, $%d::uuid)", len(args)-1, len(args))
+	}
+	args = append(args, q.Limit+1)
+	var out []AccountSession
+	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+			u.email AS user_email, u.name AS user_name, u.role AS user_role
+		FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+		WHERE `+where+`
+		ORDER BY s.last_seen_at DESC, s.id DESC
+		LIMIT $`+fmt.Sprint(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list active sessions: %w", err)
+	}
+	return out, nil
+}
+
+// SessionCounts are how many active sessions, and of how many people, there
+// are in an account, in total and apart from one session (the caller's).
+type SessionCounts struct {
+	Sessions      int `db:"sessions"`
+	People        int `db:"people"`
+	OtherSessions int `db:"other_sessions"`
+	OtherPeople   int `db:"other_people"`
+}
+
+// CountActiveSessions counts an account's active sessions; "other" leaves out
+// the session exceptID. With userID not 0 it counts only that person's.
+func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64, active ActiveAt, exceptID string) (SessionCounts, error) {
+	var c SessionCounts
+	args := append(active.args(accountID), nullUUID(exceptID), userID)
+	err := s.db.GetContext(ctx, &c, `SELECT count(*) AS sessions, count(DISTINCT s.user_id) AS people,
+			count(*) FILTER (WHERE s.id IS DISTINCT FROM $5::uuid) AS other_sessions,
+			count(DISTINCT s.user_id) FILTER (WHERE s.id IS DISTINCT FROM $5::uuid) AS other_people
+		FROM sessions s
+		WHERE `+activeSessions+` AND ($6::bigint = 0 OR s.user_id = $6)`, args...)
+	if err != nil {
+		return SessionCounts{}, fmt.Errorf("count active sessions: %w", err)
+	}
+	return c, nil
+}
+
+// Revoked is the outcome of ending sessions in bulk.
+type Revoked struct {
+	Count int
+	// People is how many different people lost a session.
+	People int
+	// IncludesCaller reports whether the caller's own session was among them.
+	IncludesCaller bool
+}
+
+// RevokeAccountSessions is sign-out-everywhere: one UPDATE ends every active
+// session of the actor's account (scope "all") or all but callerSessionID
+// (scope "others"), and one account.sessions_revoke audit row records the
+// scope and count, in one transaction. Rows are kept for the audit trail.
+func (s *Store) RevokeAccountSessions(ctx context.Context, actor Actor, scope, callerSessionID string, active ActiveAt) (Revoked, error) {
+	var except any
+	reason := reasonRevokedAll
+	switch scope {
+	case ScopeAll:
+	case ScopeOthers:
+		except, reason = callerSessionID, reasonRevokedOthers
+	default:
+		return Revoked{}, fmt.Errorf("revoke sessions: unknown scope %q", scope)
+	}
+	var r Revoked
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		args := append(active.args(actor.AccountID), reason, except, nullUUID(callerSessionID))
+		err := tx.QueryRowxContext(ctx, `WITH ended AS (
+				UPDATE sessions s SET revoked_at = $2, revoked_reason = $5
+				WHERE `+activeSessions+` AND ($6::uuid IS NULL OR s.id <> $6::uuid)
+				RETURNING s.id, s.user_id)
+			SELECT count(*), count(DISTINCT user_id), coalesce(bool_or(id = $7::uuid), false) FROM ended`, args...).
+			Scan(&r.Count, &r.People, &r.IncludesCaller)
+		if err != nil {
+			return fmt.Errorf("revoke sessions: %w", err)
+		}
+		return insertAudit(ctx, tx, actor, ActionSessionsRevoke, map[string]any{"scope": scope, "revoked_count": r.Count})
+	})
+	return r, err
+}
+
+// RevokeOwnOtherSessions ends every active session of the actor except
+// callerSessionID, with one audit row. Nothing is written when there is none.
+func (s *Store) RevokeOwnOtherSessions(ctx context.Context, actor Actor, callerSessionID string, active ActiveAt) (int, error) {
+	var n int
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		args := append(active.args(actor.AccountID), actor.UserID, nullUUID(callerSessionID))
+		err := tx.GetContext(ctx, &n, `WITH ended AS (
+				UPDATE sessions s SET revoked_at = $2, revoked_reason = '`+reasonLogout+`'
+				WHERE `+activeSessions+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
+				RETURNING s.id)
+			SELECT count(*) FROM ended`, args...)
+		if err != nil {
+			return fmt.Errorf("sign out other sessions: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		return insertAudit(ctx, tx, actor, ActionOwnSessionsRevoke, map[string]any{"scope": ScopeOthers, "revoked_count": n})
+	})
+	return n, err
+}
+
+// EndedSession is a session RevokeSession ended, or found already ended.
+type EndedSession struct {
+	AccountSession
+	// Changed is false when the session had already ended; nothing was written.
+	Changed bool
+}
+
+// RevokeSession ends one session of the actor's account and writes one
+// session.revoke row naming the session and its owner. With onlyUserID not 0
+// the session must belong to that person. A session of another account (or
+// person) is ErrNotFound and nothing changes. A person ending their own
+// session is recorded as a sign-out; anyone else's as a revocation.
+func (s *Store) RevokeSession(ctx context.Context, actor Actor, sessionID string, onlyUserID int64, now time.Time) (EndedSession, error) {
+	var e EndedSession
+	if !ValidSessionID(sessionID) {
+		return e, ErrNotFound
+	}
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &e.AccountSession, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
+				s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+				u.email AS user_email, u.name AS user_name, u.role AS user_role
+			FROM sessions s
+			JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+			WHERE s.id = $1::uuid AND s.account_id = $2 AND ($3::bigint = 0 OR s.user_id = $3)
+			FOR UPDATE OF s`, sessionID, actor.AccountID, onlyUserID)
+		if err != nil {
+			return notFound(err, "find session to end")
+		}
+		if e.RevokedAt != nil {
+			return nil
+		}
+		reason := reasonRevoked
+		if e.UserID == actor.UserID {
+			reason = reasonLogout
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = $4
+			WHERE id = $1 AND account_id = $2`, e.ID, actor.AccountID, now, reason); err != nil {
+			return fmt.Errorf("end session: %w", err)
+		}
+		e.Changed, e.RevokedAt, e.RevokedReason = true, &now, &reason
+		return insertAudit(ctx, tx, actor, ActionSessionRevoke, map[string]any{
+			"session_id": e.ID, "user_id": e.UserID, "email": e.UserEmail,
+		})
+	})
+	return e, err
+}
+
+// ValidSessionID reports whether id has the shape of a session id (a UUID in
+// its canonical text form), so a malformed id is "not found", not an error.
+func ValidSessionID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i, r := range id {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if r != '-' {
+				return false
+			}
+		case '0' <= r && r <= '9', 'a' <= r && r <= 'f', 'A' <= r && r <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// nullUUID turns "" into SQL NULL for optional uuid parameters.
+func nullUUID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}
