@@ -1,31 +1,211 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"curfew/policy"
 	"curfew/views"
 )
 
-// securityPage is the owner's security page: the policy in force.
+// Outcomes of a save, carried across the redirect of a plain form post.
+const (
+	statusSaved     = "saved"
+	statusUnchanged = "unchanged"
+	msgUnchanged    = "No changes to save."
+)
+
+// securityPage is the owner's security page: the policy in force, the form to
+// change it, and sign-out-everywhere.
 func (s *Server) securityPage(c echo.Context) error {
-	p := principal(c)
 	noStore(c)
-	acct, err := s.store.Account(c.Request().Context(), p.AccountID)
+	acct, err := s.store.Account(c.Request().Context(), principal(c).AccountID)
 	if err != nil {
 		return err
 	}
+	card := s.policyCard(c, acct.Overrides())
+	switch c.QueryParam("status") {
+	case statusSaved:
+		card.Status = savedMessage(card.Effective)
+	case statusUnchanged:
+		card.Status = msgUnchanged
+	}
+	return s.renderPolicyCard(c, http.StatusOK, card)
+}
+
+// updatePolicy saves the policy form: htmx gets the re-rendered card, a plain
+// post a redirect (303) or the page with its errors (422). Outside the sudo
+// window the card asks for the password and the save goes through with it.
+func (s *Server) updatePolicy(c echo.Context) error {
+	noStore(c)
+	ctx := c.Request().Context()
+	p := principal(c)
+	form, ferrs, err := s.readPolicyForm(c)
+	if err != nil {
+		return err
+	}
+	acct, err := s.store.Account(ctx, p.AccountID)
+	if err != nil {
+		return err
+	}
+	card := s.policyCard(c, acct.Overrides())
+	card.Form = form.values()
+	decide := func(old policy.Overrides) (policy.Overrides, error) {
+		next := form.apply(old, s.settings)
+		return next, s.settings.Validate(next)
+	}
+	// Validate before asking for the password, so the owner fixes the values first.
+	if len(ferrs) == 0 {
+		_, err = decide(acct.Overrides())
+		if !errors.As(err, &ferrs) && err != nil {
+			return err
+		}
+	}
+	if len(ferrs) > 0 {
+		card.Errors = ferrs
+		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
+	}
+	if err := s.sudo(c, form.Password); err != nil {
+		var e *Error
+		if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
+			return err
+		}
+		msg := e.Fields[fieldPassword]
+		if e == errReauthRequired {
+			msg = "Enter your password to save this change."
+		}
+		card.NeedPassword = true
+		card.Errors = map[string]string{fieldPassword: msg}
+		return s.renderPolicyCard(c, e.Status, card)
+	}
+	change, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, decide)
+	if errors.As(err, &ferrs) {
+		// Another owner changed the policy between the check above and the lock.
+		card = s.policyCard(c, change.Old)
+		card.Form, card.Errors = form.values(), ferrs
+		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
+	}
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		outcome := statusSaved
+		if !change.Changed {
+			outcome = statusUnchanged
+		}
+		return c.Redirect(http.StatusSeeOther, "/settings/security?status="+outcome)
+	}
+	card = s.policyCard(c, change.New)
+	card.Status = savedMessage(card.Effective)
+	if !change.Changed {
+		card.Status = msgUnchanged
+	}
+	return s.renderPolicyCard(c, http.StatusOK, card)
+}
+
+// previewPolicy is the live check as the owner types: the field errors, or
+// the policy the form would put in force and the sessions it would end at
+// once. Nothing is saved.
+func (s *Server) previewPolicy(c echo.Context) error {
+	noStore(c)
+	ctx := c.Request().Context()
+	p := principal(c)
+	form, ferrs, err := s.readPolicyForm(c)
+	if err != nil {
+		return err
+	}
+	acct, err := s.store.Account(ctx, p.AccountID)
+	if err != nil {
+		return err
+	}
+	old := acct.Overrides()
+	pv := views.PolicyPreview{State: views.PreviewInvalid}
+	if len(ferrs) == 0 {
+		next := form.apply(old, s.settings)
+		err := s.settings.Validate(next)
+		switch {
+		case errors.As(err, &ferrs):
+		case err != nil:
+			return err
+		case next.Equal(old):
+			pv.State = views.PreviewUnchanged
+		default:
+			pv.State, pv.Next = views.PreviewChange, s.settings.EffectivePolicy(next)
+			im, err := s.store.PolicyImpactPreview(ctx, p.AccountID, s.settings.EffectivePolicy(old), pv.Next,
+				p.SessionID, p.UserID, s.now())
+			if err != nil {
+				return err
+			}
+			pv.Sessions, pv.People, pv.IncludesCurrent, pv.Yours = im.Sessions, im.People, im.IncludesCurrent, im.Yours
+		}
+	}
+	pv.Errors = ferrs
+	status := http.StatusOK
+	if len(ferrs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	card := s.policyCard(c, old)
+	card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
+	page, err := s.securityView(c, card)
+	if err != nil {
+		return err
+	}
+	return renderPageOrFragment(c, status, views.SecurityView(page), views.PolicyPreviewUpdate(pv))
+}
+
+// readPolicyForm parses the posted body only (never the query string).
+func (s *Server) readPolicyForm(c echo.Context) (policyForm, policy.FieldErrors, error) {
+	r := c.Request()
+	if err := r.ParseForm(); err != nil {
+		return policyForm{}, nil, &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The form could not be read."}
+	}
+	f, ferrs := parsePolicyForm(r.PostForm, s.settings)
+	return f, ferrs, nil
+}
+
+// policyCard describes the policy in force under the given overrides, with
+// the form showing it.
+func (s *Server) policyCard(c echo.Context, o policy.Overrides) views.PolicyCard {
+	eff := s.settings.EffectivePolicy(o)
+	preset := presetStrict
+	if !o.IsStrict() {
+		preset = presetCustom
+	}
+	return views.PolicyCard{
+		CSRF:      csrfToken(c),
+		Effective: eff,
+		Overrides: o,
+		Settings:  s.settings,
+		Form: views.PolicyFormValues{
+			Preset:   preset,
+			Idle:     strconv.Itoa(eff.IdleMinutes),
+			Absolute: strconv.Itoa(eff.AbsoluteMinutes),
+		},
+		NeedPassword: !s.inSudoWindow(c),
+	}
+}
+
+// renderPolicyCard answers with the card for htmx and the whole page otherwise.
+func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyCard) error {
+	page, err := s.securityView(c, card)
+	if err != nil {
+		return err
+	}
+	return renderPageOrFragment(c, status, views.SecurityView(page), views.PolicyCardView(card))
+}
+
+func (s *Server) securityView(c echo.Context, card views.PolicyCard) (views.Security, error) {
 	revoke, err := s.revokeSummary(c)
 	if err != nil {
-		return err
+		return views.Security{}, err
 	}
-	eff := s.settings.EffectivePolicy(acct.Overrides())
-	return render(c, http.StatusOK, views.SecurityView(views.Security{
-		Page:            s.page(c, "Security", "security"),
-		IdleMinutes:     eff.IdleMinutes,
-		AbsoluteMinutes: eff.AbsoluteMinutes,
-		Strict:          acct.Overrides().IsStrict(),
-		Revoke:          revoke,
-	}))
+	return views.Security{Page: s.page(c, "Security", "security"), Policy: card, Revoke: revoke}, nil
+}
+
+func savedMessage(e policy.Effective) string {
+	return "Saved. Sessions now end after " + policy.HumanMinutes(e.IdleMinutes) + " without activity, and at most " +
+		policy.HumanMinutes(e.AbsoluteMinutes) + " after sign-in."
 }

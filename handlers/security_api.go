@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"curfew/policy"
+)
+
+// securityBody is the JSON of GET and PATCH /api/accounts/me/security.
+type securityBody struct {
+	IdleMinutes              *int `json:"idle_minutes"`
+	AbsoluteMinutes          *int `json:"absolute_minutes"`
+	EffectiveIdleMinutes     int  `json:"effective_idle_minutes"`
+	EffectiveAbsoluteMinutes int  `json:"effective_absolute_minutes"`
+	IdleMinutesMin           int  `json:"idle_minutes_min"`
+	IdleMinutesMax           int  `json:"idle_minutes_max"`
+	AbsoluteMinutesMin       int  `json:"absolute_minutes_min"`
+	AbsoluteMinutesMax       int  `json:"absolute_minutes_max"`
+}
+
+func (s *Server) securityBody(o policy.Overrides) securityBody {
+	eff := s.settings.EffectivePolicy(o)
+	return securityBody{
+		IdleMinutes:              o.IdleMinutes,
+		AbsoluteMinutes:          o.AbsoluteMinutes,
+		EffectiveIdleMinutes:     eff.IdleMinutes,
+		EffectiveAbsoluteMinutes: eff.AbsoluteMinutes,
+		IdleMinutesMin:           s.settings.IdleMin,
+		IdleMinutesMax:           s.settings.IdleMax,
+		AbsoluteMinutesMin:       s.settings.AbsoluteMin,
+		AbsoluteMinutesMax:       s.settings.AbsoluteMax,
+	}
+}
+
+// apiGetSecurity is the account's policy: overrides, effective values, bounds.
+func (s *Server) apiGetSecurity(c echo.Context) error {
+	noStore(c)
+	acct, err := s.store.Account(c.Request().Context(), principal(c).AccountID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.securityBody(acct.Overrides()))
+}
+
+// apiPatchSecurity changes the overrides: a field left out stays as it is,
+// null clears it. Same validation, sudo window and audit as the page.
+func (s *Server) apiPatchSecurity(c echo.Context) error {
+	noStore(c)
+	ctx := c.Request().Context()
+	p := principal(c)
+	patch, err := decodePolicyPatch(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	decide := func(old policy.Overrides) (policy.Overrides, error) {
+		next := patch.apply(old)
+		return next, s.settings.Validate(next)
+	}
+	// Validate before the sudo check, so a client learns about its values first.
+	acct, err := s.store.Account(ctx, p.AccountID)
+	if err != nil {
+		return err
+	}
+	if _, err := decide(acct.Overrides()); err != nil {
+		return err
+	}
+	if !s.inSudoWindow(c) {
+		return errReauthRequired
+	}
+	change, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, decide)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.securityBody(change.New))
+}
+
+// policyPatch is a PATCH body: for each field, whether it was given, and its
+// value (nil for null).
+type policyPatch struct {
+	idleSet, absoluteSet bool
+	idle, absolute       *int
+}
+
+func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
+	next := old
+	if pp.idleSet {
+		next.IdleMinutes = pp.idle
+	}
+	if pp.absoluteSet {
+		next.AbsoluteMinutes = pp.absolute
+	}
+	return next
+}
+
+// decodePolicyPatch reads the body strictly: one JSON object (else 400) whose
+// keys are only idle_minutes and absolute_minutes, each at most once, each a
+// whole number or null (else 422 naming the field). Walking the tokens keeps
+// "absent" apart from "null" and catches repeated keys.
+func decodePolicyPatch(body io.Reader) (policyPatch, error) {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return policyPatch{}, he
+		}
+		return policyPatch{}, &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body could not be read."}
+	}
+	raw = bytes.TrimSpace(raw)
+	notObject := &Error{Status: http.StatusBadRequest, Code: "bad_request",
+		Message: `The body must be a JSON object, such as {"idle_minutes": 60, "absolute_minutes": 480}.`}
+	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) {
+		return policyPatch{}, notObject
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return policyPatch{}, notObject
+	}
+	var pp policyPatch
+	fields := map[string]string{}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return policyPatch{}, notObject
+		}
+		key, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return policyPatch{}, notObject
+		}
+		if seen[key] {
+			fields[key] = "appears more than once; give it once."
+			continue
+		}
+		seen[key] = true
+		switch key {
+		case policy.FieldIdle:
+			pp.idleSet = true
+			pp.idle, fields[key] = minutesValue(value)
+		case policy.FieldAbsolute:
+			pp.absoluteSet = true
+			pp.absolute, fields[key] = minutesValue(value)
+		default:
+			fields[key] = "is not a known field; use idle_minutes and absolute_minutes."
+		}
+		if fields[key] == "" {
+			delete(fields, key)
+		}
+	}
+	if len(fields) > 0 {
+		return policyPatch{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+			Message: "Some fields are unknown or have the wrong type.", Fields: fields}
+	}
+	return pp, nil
+}
+
+// minutesValue accepts a JSON integer or null; anything else gets a message.
+// 1.0 and 1e2 are not integers here: a number must be written as one.
+func minutesValue(v json.RawMessage) (*int, string) {
+	const want = "must be a whole number of minutes or null"
+	switch v[0] {
+	case 'n':
+		return nil, ""
+	case '"':
+		return nil, want + ", not a string."
+	case 't', 'f':
+		return nil, want + ", not true or false."
+	case '[':
+		return nil, want + ", not a list."
+	case '{':
+		return nil, want + ", not an object."
+	}
+	if bytes.ContainsAny(v, ".eE") {
+		return nil, want + ", without a decimal point or exponent."
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil {
+		return nil, want + "; this number is far too large."
+	}
+	return &n, ""
+}
