@@ -124,15 +124,22 @@ func DatabaseURL(t testing.TB) string {
 	return pkgDB
 }
 
-// Store opens a store on the package's test database, closed after the package.
+// Store is the package's shared store on its test database: one small pool
+// for every test server of the package, so parallel tests and packages stay
+// well inside PostgreSQL's connection limit.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
+	storesMu.Lock()
+	defer storesMu.Unlock()
+	if len(stores) > 0 {
+		return stores[0]
+	}
 	st, err := store.Open(context.Background(), DatabaseURL(t))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	storesMu.Lock()
+	st.DB().SetMaxOpenConns(16)
+	st.DB().SetMaxIdleConns(16)
 	stores = append(stores, st)
-	storesMu.Unlock()
 	return st
 }
