@@ -15,6 +15,7 @@
 # Environment:
 #   BENCH_CONCURRENCY (32), BENCH_WARMUP (2s), BENCH_DURATION (10s)
 #   BENCH_GO_BENCH    regexp of Go benchmarks to run (default: all in ./store/)
+#   BENCH_LOOKUP_VARIANTS=1  also send the lookup SQL by hand three ways (see curfew-load)
 #   DATABASE_URL / CURFEW_PG_*  where PostgreSQL is, as for scripts/pg.sh
 set -euo pipefail
 
@@ -108,7 +109,8 @@ say "server pid $SERVER_PID on $BASE; $CONCURRENCY workers, ${WARMUP} warm-up + 
 say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$WORK/curfew-load" -url "$BASE" -db "$DB_URL" -email "$BENCH_EMAIL" -password "$BENCH_PASSWORD" \
-	-pid "$SERVER_PID" -c "$CONCURRENCY" -warmup "$WARMUP" -d "$DURATION" -results "$WORK/results"
+	-pid "$SERVER_PID" -c "$CONCURRENCY" -warmup "$WARMUP" -d "$DURATION" -results "$WORK/results" \
+	${BENCH_LOOKUP_VARIANTS:+-lookup-variants}
 
 if grep -q '^[a-z]* [0-9.]* [0-9.]* [0-9.]* [1-9]' "$WORK/results"; then
 	say "some requests failed; see the lines above"

@@ -44,6 +44,7 @@ type options struct {
 	pid                          int
 	results                      string
 	only                         string
+	lookupVariants               bool
 	load                         loadgen.Options
 }
 
@@ -57,6 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&o.pid, "pid", 0, "server process id, to sample its resident memory (0: don't)")
 	fs.StringVar(&o.results, "results", "", "also write `name req/s p50_ms p99_ms` lines to this file")
 	fs.StringVar(&o.only, "only", "healthz,session,security,lookup", "comma-separated scenarios to run")
+	fs.BoolVar(&o.lookupVariants, "lookup-variants", false, "also send the lookup SQL by hand: as lib/pq does by default, with binary_parameters=yes, and prepared")
 	fs.IntVar(&o.load.Concurrency, "c", 32, "concurrent workers (connections)")
 	fs.DurationVar(&o.load.Warmup, "warmup", 2*time.Second, "warm-up before each measured window")
 	fs.DurationVar(&o.load.Duration, "d", 10*time.Second, "measured window of each scenario")
@@ -69,9 +71,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	client := newHTTPClient(o.load.Concurrency)
-	cookie, err := signIn(client, o.base, o.email, o.password)
-	if err != nil {
-		return err
+	var cookie string
+	if want["session"] || want["security"] {
+		var err error
+		if cookie, err = signIn(client, o.base, o.email, o.password); err != nil {
+			return err
+		}
 	}
 	mem := &memSampler{pid: o.pid}
 
@@ -95,11 +100,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		report(r)
 	}
 	if want["lookup"] {
-		r, err := lookupLoad(ctx, o)
+		rs, err := lookupLoad(ctx, o)
 		if err != nil {
 			return err
 		}
-		report(r)
+		for _, r := range rs {
+			report(r)
+		}
 	}
 	if o.pid != 0 {
 		fmt.Fprintln(stdout, mem)
@@ -185,48 +192,104 @@ func getOp(client *http.Client, url, cookie string) loadgen.Op {
 	}
 }
 
-// lookupLoad runs the store's session lookup alone. The SQL is captured from
-// store.SessionByTokenHash itself, so it is exactly what the server sends; the
-// loop then sends it through a plain database/sql pool sized like the server's.
-func lookupLoad(ctx context.Context, o options) (loadgen.Result, error) {
+// lookupLoad runs the store's session lookup alone: store.SessionByTokenHash,
+// the very call the server's middleware makes, over database/sql and lib/pq
+// with the server's pool settings. With -lookup-variants it also sends the SQL
+// that call sends (captured from it, so exactly the same) by hand, three ways.
+func lookupLoad(ctx context.Context, o options) ([]loadgen.Result, error) {
 	if o.dbURL == "" {
-		return loadgen.Result{}, errors.New("the lookup scenario needs -db or DATABASE_URL")
+		return nil, errors.New("the lookup scenario needs -db or DATABASE_URL")
 	}
 	rec := &sqlcount.Recorder{}
 	rdb, err := rec.Open(o.dbURL)
 	if err != nil {
-		return loadgen.Result{}, err
+		return nil, err
 	}
 	defer rdb.Close()
 	var hash []byte
 	if err := rdb.GetContext(ctx, &hash, `SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE u.email = $1 AND s.revoked_at IS NULL ORDER BY s.created_at DESC LIMIT 1`, o.email); err != nil {
-		return loadgen.Result{}, fmt.Errorf("find a session of %s: %w", o.email, err)
+		return nil, fmt.Errorf("find a session of %s: %w", o.email, err)
 	}
 	n := rec.Count()
 	if _, err := store.New(rdb).SessionByTokenHash(ctx, hash); err != nil {
-		return loadgen.Result{}, fmt.Errorf("session lookup: %w", err)
+		return nil, fmt.Errorf("session lookup: %w", err)
 	}
 	stmts := rec.Since(n)
 	if len(stmts) != 1 {
-		return loadgen.Result{}, fmt.Errorf("store.SessionByTokenHash sent %d statements, expected 1", len(stmts))
+		return nil, fmt.Errorf("store.SessionByTokenHash sent %d statements, expected 1", len(stmts))
 	}
 	query := stmts[0]
 
+	var results []loadgen.Result
 	st, err := store.Open(ctx, o.dbURL) // the server's pool settings
 	if err != nil {
-		return loadgen.Result{}, err
+		return nil, err
 	}
 	defer st.Close()
-	db := st.DB().DB
-	return loadgen.Run(ctx, "(d) session lookup query alone", o.load, func(ctx context.Context) error {
-		return lookupOnce(ctx, db, query, hash)
-	}), nil
+	results = append(results, loadgen.Run(ctx, "(d) session lookup query alone", o.load, func(ctx context.Context) error {
+		_, err := st.SessionByTokenHash(ctx, hash)
+		return err
+	}))
+	if !o.lookupVariants {
+		return results, nil
+	}
+
+	// The same SQL sent by hand, three ways: as lib/pq sends it by default
+	// (an unnamed statement, parsed and planned on every call, two network
+	// round trips), with binary_parameters=yes (one round trip, still planned
+	// every time), and as a prepared statement (one round trip, planned once
+	// per connection).
+	run := func(name, dbURL string, prepare bool) error {
+		st, err := store.Open(ctx, dbURL) // the server's pool settings
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		db := st.DB().DB
+		send := func(ctx context.Context) (*sql.Rows, error) { return db.QueryContext(ctx, query, hash) }
+		if prepare {
+			stmt, err := db.PrepareContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			send = func(ctx context.Context) (*sql.Rows, error) { return stmt.QueryContext(ctx, hash) }
+		}
+		results = append(results, loadgen.Run(ctx, name, o.load, func(ctx context.Context) error {
+			return readOneRow(send(ctx))
+		}))
+		return nil
+	}
+	if err := run("(d1) raw SQL, lib/pq default", o.dbURL, false); err != nil {
+		return nil, err
+	}
+	if err := run("(d2) raw SQL, binary_parameters=yes", withParam(o.dbURL, "binary_parameters", "yes"), false); err != nil {
+		return nil, err
+	}
+	if err := run("(d3) raw SQL, prepared statement", o.dbURL, true); err != nil {
+		return nil, err
+	}
+	return results, nil
 }
 
-// lookupOnce sends the query and reads its one row without converting it.
-func lookupOnce(ctx context.Context, db *sql.DB, query string, hash []byte) error {
-	rows, err := db.QueryContext(ctx, query, hash)
+// withParam adds a connection parameter to a URL or key=value DSN.
+func withParam(dsn, key, value string) string {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " " + key + "=" + value
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// readOneRow reads the lookup's one row without converting it.
+func readOneRow(rows *sql.Rows, err error) error {
 	if err != nil {
 		return err
 	}
@@ -317,6 +380,8 @@ func writeResults(path string, results []loadgen.Result, mem *memSampler) error 
 	keys := map[string]string{
 		"(a) GET /healthz": "healthz", "(b) GET /api/session": "session",
 		"(c) GET /settings/security": "security", "(d) session lookup query alone": "lookup",
+		"(d1) raw SQL, lib/pq default": "lookup_raw", "(d2) raw SQL, binary_parameters=yes": "lookup_binary",
+		"(d3) raw SQL, prepared statement": "lookup_prepared",
 	}
 	for _, r := range results {
 		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d\n", keys[r.Name], r.Throughput(),

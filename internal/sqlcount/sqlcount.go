@@ -1,6 +1,6 @@
-// Package sqlcount wraps lib/pq's connector to count and record every round
-// trip a program makes to PostgreSQL: queries, statements, BEGIN, COMMIT and
-// ROLLBACK. Tests use it to prove how many queries a request costs, and the
+// Package sqlcount wraps lib/pq's connector to count and record every
+// statement a program executes on PostgreSQL: queries, prepared statements,
+// BEGIN, COMMIT and ROLLBACK. Tests use it to prove how many queries a request costs, and the
 // load generator uses it to capture the exact SQL the store sends.
 package sqlcount
 
@@ -15,10 +15,13 @@ import (
 	"github.com/lib/pq"
 )
 
-// Recorder remembers every statement sent through connections it opened.
+// Recorder remembers every statement executed through connections it opened.
+// Preparing a statement is counted apart (Prepares): database/sql prepares a
+// statement once per pooled connection, not once per use.
 type Recorder struct {
-	mu    sync.Mutex
-	stmts []string
+	mu       sync.Mutex
+	stmts    []string
+	prepares int
 }
 
 // Open returns a database pool over lib/pq whose every round trip is recorded.
@@ -45,6 +48,13 @@ func (r *Recorder) Since(n int) []string {
 		return nil
 	}
 	return append([]string(nil), r.stmts[n:]...)
+}
+
+// Prepares is how many times a statement was prepared on a connection.
+func (r *Recorder) Prepares() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.prepares
 }
 
 func (r *Recorder) record(sql string) {
@@ -100,8 +110,14 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.r.record("PREPARE " + query)
-	return c.pq().PrepareContext(ctx, query)
+	c.r.mu.Lock()
+	c.r.prepares++
+	c.r.mu.Unlock()
+	st, err := c.pq().PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &stmt{Stmt: st, query: query, r: c.r}, nil
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -135,4 +151,26 @@ func (t *txn) Commit() error {
 func (t *txn) Rollback() error {
 	t.r.record("ROLLBACK")
 	return t.Tx.Rollback()
+}
+
+// stmt records each execution of a prepared statement.
+type stmt struct {
+	driver.Stmt
+	query string
+	r     *Recorder
+}
+
+type pqStmt interface {
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
+
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.r.record(s.query)
+	return s.Stmt.(pqStmt).QueryContext(ctx, args)
+}
+
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.r.record(s.query)
+	return s.Stmt.(pqStmt).ExecContext(ctx, args)
 }
