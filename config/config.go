@@ -33,6 +33,8 @@ type Config struct {
 	// LoginLimitPerIP and LoginLimitPerAccount bound failed sign-ins per 15 minutes.
 	LoginLimitPerIP      int
 	LoginLimitPerAccount int
+	// RequestTimeout bounds every request's database work (CURFEW_REQUEST_TIMEOUT).
+	RequestTimeout time.Duration
 }
 
 // Load reads the configuration through getenv and reports every problem at once.
@@ -46,6 +48,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AuditRetention:       0,
 		LoginLimitPerIP:      50,
 		LoginLimitPerAccount: 10,
+		RequestTimeout:       10 * time.Second,
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -78,6 +81,9 @@ func Load(getenv func(string) string) (Config, error) {
 	intVar("CURFEW_ABSOLUTE_MAX_MINUTES", &c.Policy.AbsoluteMax)
 	intVar("CURFEW_LOGIN_LIMIT_PER_IP", &c.LoginLimitPerIP)
 	intVar("CURFEW_LOGIN_LIMIT_PER_ACCOUNT", &c.LoginLimitPerAccount)
+	if c.LoginLimitPerIP < 1 || c.LoginLimitPerAccount < 1 {
+		errs = append(errs, errors.New("CURFEW_LOGIN_LIMIT_PER_IP and CURFEW_LOGIN_LIMIT_PER_ACCOUNT must be at least 1 (failed sign-ins allowed per 15 minutes)"))
+	}
 	if err := c.Policy.Check(); err != nil {
 		errs = append(errs, fmt.Errorf("session policy settings (CURFEW_*_MINUTES): %w", err))
 	}
@@ -96,6 +102,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	durVar("CURFEW_SESSION_RETENTION", &c.SessionRetention)
 	durVar("CURFEW_AUDIT_RETENTION", &c.AuditRetention)
+	if v := strings.TrimSpace(getenv("CURFEW_REQUEST_TIMEOUT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("CURFEW_REQUEST_TIMEOUT must be a positive duration such as 10s, got %q", v))
+		} else {
+			c.RequestTimeout = d
+		}
+	}
 
 	keys, err := parseKeys(getenv("CURFEW_SESSION_KEYS"))
 	if err != nil {

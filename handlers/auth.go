@@ -183,9 +183,11 @@ func revokedReason(r *string) policy.Reason {
 
 // requireSession refuses requests without a valid session: 401 JSON for the
 // API, HX-Redirect for htmx, and a redirect to the login page otherwise, each
-// saying why when the session just ended.
+// saying why when the session just ended. Every answer behind it, page, API
+// or error, is kept out of caches.
 func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		noStore(c)
 		if principal(c) != nil {
 			return next(c)
 		}

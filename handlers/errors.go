@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -112,9 +113,14 @@ func csrfError() *Error {
 		Message: "This form has expired or did not come from Curfew. Reload the page and try again."}
 }
 
-// isUnavailable recognises a database that is down or out of reach.
+// isUnavailable recognises a database that is down, out of reach or too slow:
+// what lib/pq and database/sql return when the server is stopped (connection
+// refused, EOF, driver.ErrBadConn, FATAL 57P01 admin shutdown), starting
+// (57P03), out of connections (53300), or when a query outlives the request's
+// deadline (context.DeadlineExceeded, or 57014 once PostgreSQL cancelled it).
 func isUnavailable(err error) bool {
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var ne net.Error
@@ -127,8 +133,10 @@ func isUnavailable(err error) bool {
 	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
-		// Class 08: connection exception; 57P01..03: admin shutdown, crash, cannot connect now.
-		return strings.HasPrefix(string(pqErr.Code), "08") || strings.HasPrefix(string(pqErr.Code), "57P")
+		// Class 08: connection exception; 57P01..03: admin shutdown, crash, cannot connect now;
+		// 57014: statement cancelled (the request's deadline); 53300: too many connections.
+		code := string(pqErr.Code)
+		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") || code == "57014" || code == "53300"
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "bad connection") ||

@@ -68,6 +68,12 @@ func (s *Server) login(c echo.Context) error {
 	if email == "" || pw == "" {
 		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 	}
+	if msg, err := s.throttleSignIn(c, email); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		return fail(http.StatusTooManyRequests, msg)
+	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		password.CheckNobody(pw)
@@ -85,6 +91,11 @@ func (s *Server) login(c echo.Context) error {
 			return err
 		}
 		return fail(http.StatusUnauthorized, badSignIn)
+	}
+	// The password is right: its failures no longer count. (Before the
+	// session is created, so that write and its audit row are the last.)
+	if err := s.store.ClearLoginAttempts(ctx, email); err != nil {
+		return err
 	}
 	// A sign-in on a browser that still holds a session replaces it.
 	if p := principal(c); p != nil {

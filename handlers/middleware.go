@@ -1,17 +1,23 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
 
 // csrfMiddleware is Echo's CSRF protection: browsers that send Sec-Fetch-Site
-// are checked by it (cross-site unsafe requests refused), others must echo the
-// token from the cookie in the X-CSRF-Token header or the _csrf form field.
+// are checked by it (same-origin passes, cross-site unsafe requests are
+// refused even with a token, same-site falls back to the token), others must
+// echo the token from the cookie in the X-CSRF-Token header or the _csrf form
+// field. Every refusal is the same csrf_failed answer.
 func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 	name := "__Host-csrf"
 	if s.cfg.Dev {
@@ -27,7 +33,33 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 		ErrorHandler: func(err error, c echo.Context) error {
 			return csrfError()
 		},
+		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
+			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
+				return false, nil // a sibling host cannot read the token: it decides
+			}
+			return false, csrfError()
+		},
 	}.ToMiddleware()
+}
+
+// requestTimeout gives every request a deadline: the store passes the
+// request's context to each query, so nothing waits forever on a database that
+// does not answer. The error handler runs after it with the original context,
+// so even a timed-out request gets its error page rendered.
+func (s *Server) requestTimeout(next echo.HandlerFunc) echo.HandlerFunc {
+	d := s.cfg.RequestTimeout
+	if d <= 0 {
+		d = 10 * time.Second
+	}
+	return func(c echo.Context) error {
+		req := c.Request()
+		ctx, cancel := context.WithTimeout(req.Context(), d)
+		defer cancel()
+		c.SetRequest(req.WithContext(ctx))
+		err := next(c)
+		c.SetRequest(req)
+		return err
+	}
 }
 
 // securityHeaders sets the headers every response carries. The CSP allows no
@@ -87,4 +119,60 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// unrouted answers requests no route takes. Each Echo group with middleware
+// registers a catch-all 404 route that runs the group's middleware, and the
+// owner group's comes last: without this an unknown URL would need a session,
+// an engineer's typo (or a browser's /favicon.ico) would be audited as a
+// refused owner action, and a GET on a POST-only route would be a 404 where
+// HTTP says 405. routes are the registered routes, read once at start-up.
+func unrouted(routes []*echo.Route) echo.HandlerFunc {
+	allowed := map[string][]string{}
+	var paths []string
+	for _, r := range routes {
+		if r.Method == echo.RouteNotFound || strings.HasPrefix(r.Method, "echo_") {
+			continue
+		}
+		if _, ok := allowed[r.Path]; !ok {
+			paths = append(paths, r.Path)
+		}
+		allowed[r.Path] = append(allowed[r.Path], r.Method)
+	}
+	return func(c echo.Context) error {
+		var methods []string
+		for _, p := range paths {
+			if pathMatches(p, c.Request().URL.Path) {
+				methods = append(methods, allowed[p]...)
+			}
+		}
+		if len(methods) == 0 {
+			return echo.ErrNotFound
+		}
+		methods = append(methods, http.MethodOptions)
+		slices.Sort(methods)
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(slices.Compact(methods), ", "))
+		if c.Request().Method == http.MethodOptions {
+			return c.NoContent(http.StatusNoContent)
+		}
+		return echo.ErrMethodNotAllowed
+	}
+}
+
+// pathMatches matches a request path against a route pattern with :params
+// and a trailing * as Echo's router does.
+func pathMatches(pattern, path string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(path, prefix)
+	}
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != xs[i] && !(strings.HasPrefix(ps[i], ":") && xs[i] != "") {
+			return false
+		}
+	}
+	return true
 }

@@ -28,7 +28,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.GET("/metrics", s.metricsHandler())
 	e.StaticFS("/static", static.FS)
 
-	app := e.Group("", middleware.BodyLimit("64K"), csrf, s.authenticate)
+	app := e.Group("", s.requestTimeout, middleware.BodyLimit("64K"), csrf, s.authenticate)
 	app.GET("/", s.home)
 	app.GET("/login", s.loginPage)
 	app.POST("/login", s.login)
@@ -61,5 +61,9 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.DELETE("/api/accounts/me/sessions/:id", s.apiDeleteAccountSession)
 	owner.GET("/api/accounts/me/audit", s.apiAudit)
 
+	// Last, replacing the catch-alls the groups registered: a path no route
+	// takes is a 404, or a 405 when it takes other methods, with no session
+	// or role check.
+	e.RouteNotFound("/*", unrouted(e.Routes()), s.requestTimeout, csrf, s.authenticate)
 	return nil
 }

@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"curfew/policy"
+	"curfew/store"
+)
+
+// purgeEvery is how often, on average, a recorded sign-in attempt also deletes
+// attempts past the window: often enough to keep the table small, rare enough
+// to cost nothing on the sign-in path.
+const purgeEvery = 100
+
+// throttleSignIn reserves this sign-in attempt against the limits per email
+// and per client IP. When a limit is reached it answers for the caller: the
+// Retry-After header, one auth.login_failed audit row marked throttled (when
+// the email is an account's), and the message the login page shows; the
+// password is never checked then. An empty message means go ahead.
+func (s *Server) throttleSignIn(c echo.Context, email string) (message string, err error) {
+	ctx := c.Request().Context()
+	now := s.now()
+	limits := store.LoginLimits{PerAccount: s.cfg.LoginLimitPerAccount, PerIP: s.cfg.LoginLimitPerIP}
+	retryAt, err := s.store.ReserveLoginAttempt(ctx, email, c.RealIP(), limits, now)
+	if err != nil {
+		return "", err
+	}
+	if retryAt.IsZero() {
+		if rand.IntN(purgeEvery) == 0 {
+			if _, err := s.store.PurgeLoginAttempts(ctx, now); err != nil {
+				s.log.WarnContext(ctx, "purge sign-in attempts", "err", err)
+			}
+		}
+		return "", nil
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	switch {
+	case err == nil:
+		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+		payload := map[string]any{"email": email, "throttled": true}
+		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, payload); err != nil {
+			return "", err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	wait := retryAt.Sub(now)
+	c.Response().Header().Set("Retry-After", strconv.Itoa(ceilDiv(wait, time.Second)))
+	return throttledMessage(wait), nil
+}
+
+// throttledMessage tells the person how long to wait, in whole minutes.
+func throttledMessage(wait time.Duration) string {
+	return "Too many sign-in attempts. Try again in " + policy.HumanMinutes(ceilDiv(wait, time.Minute)) + "."
+}
+
+// ceilDiv is d/unit rounded up, and at least 1.
+func ceilDiv(d, unit time.Duration) int {
+	n := int((d + unit - 1) / unit)
+	return max(n, 1)
+}
