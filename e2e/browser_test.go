@@ -103,7 +103,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 			return
 		}
 	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return

@@ -153,6 +153,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			row.LastSeenAt = now
 			expiry = policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 		}
+		// Pages read these to warn before an idle sign-out without polling,
+		// which would itself count as activity.
+		h := c.Response().Header()
+		h.Set("X-Curfew-Idle-Expires-At", expiry.IdleAt.UTC().Format(time.RFC3339))
+		h.Set("X-Curfew-Absolute-Expires-At", expiry.AbsoluteAt.UTC().Format(time.RFC3339))
 		c.Set(ctxPrincipal, &Principal{
 			SessionID:       row.ID,
 			UserID:          row.UserID,

@@ -52,6 +52,8 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 			AccountName:       p.AccountName,
 			Active:            active,
 			IdleSeconds:       p.Effective.IdleMinutes * 60,
+			IdleExpiresAt:     p.Expiry.IdleAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
+			ServerNow:         s.now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 			AbsoluteExpiresAt: p.Expiry.AbsoluteAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
 		}
 	}

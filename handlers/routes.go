@@ -38,6 +38,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	me := app.Group("", s.requireSession)
 	me.GET("/api/session", s.apiSession)
 	me.POST("/api/session/reauth", s.apiReauth)
+	me.POST("/api/session/keepalive", s.apiKeepalive)
 	me.GET("/me/sessions", s.mySessionsPage)
 	me.POST("/me/sessions/:id/revoke", s.revokeMySession)
 	me.POST("/me/sessions/revoke-others", s.revokeMyOtherSessions)

@@ -12,6 +12,8 @@ type Nav struct {
 	Active string
 	// IdleSeconds and AbsoluteExpiresAt drive the idle-expiry warning.
 	IdleSeconds       int
+	IdleExpiresAt     string
+	ServerNow         string
 	AbsoluteExpiresAt string
 }
 

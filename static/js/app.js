@@ -31,6 +31,18 @@
   }
 })();
 
+// Audit log: "Load more" replaces its own button row, so the focus it had
+// would fall back to the page; move it to the first event that arrived.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterSettle", function () {
+    var first = document.querySelector("[data-audit-focus]");
+    if (!first) return;
+    first.removeAttribute("data-audit-focus");
+    first.focus();
+  });
+})();
+
 // Policy card (security page): the live preview swaps field errors in beside
 // their inputs without replacing the inputs, so keep each input's
 // aria-invalid and error outline in step with its error slot.
@@ -46,4 +58,139 @@
       input.classList.toggle("input-error", invalid);
     });
   });
+})();
+
+// Idle-expiry warning: shortly before the session would end for inactivity,
+// show the banner with a live countdown and "Stay signed in" (which records
+// activity). The deadlines come from the page and from the headers of every
+// htmx response; nothing polls, since a poll would itself be activity. The
+// absolute lifetime cannot be extended: when it comes first the banner only
+// says when, without the button.
+(function () {
+  "use strict";
+  var banner = document.getElementById("idle-warning");
+  if (!banner) return;
+  var idleAt = Date.parse(banner.getAttribute("data-idle-expires-at"));
+  var absoluteAt = Date.parse(banner.getAttribute("data-absolute-expires-at"));
+  var idleSeconds = parseInt(banner.getAttribute("data-idle-seconds"), 10) || 0;
+  // The server's clock decides; correct for this computer's clock being off.
+  var skew = Date.parse(banner.getAttribute("data-server-now")) - Date.now();
+  if (isNaN(skew)) skew = 0;
+  // Warn two minutes ahead, or a fifth of a short idle timeout.
+  var warnMs = Math.min(120000, Math.max(30000, idleSeconds * 200));
+  var countdown = banner.querySelector("[data-countdown]");
+  var countdownSR = banner.querySelector("[data-countdown-sr]");
+  var message = banner.querySelector("[data-idle-message]");
+  var stay = banner.querySelector("[data-stay-signed-in]");
+  var returnFocus = null;
+  var lastAnnounced = -1;
+
+  function csrf() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function format(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    var m = Math.floor(s / 60);
+    s = s % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function words(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    if (s >= 60) {
+      var m = Math.round(s / 60);
+      return m + (m === 1 ? " minute" : " minutes");
+    }
+    return s + (s === 1 ? " second" : " seconds");
+  }
+
+  function show() {
+    if (!banner.hidden) return;
+    returnFocus = document.activeElement;
+    banner.hidden = false;
+    if (!stay.hidden) stay.focus();
+  }
+
+  function hide() {
+    if (banner.hidden) return;
+    banner.hidden = true;
+    lastAnnounced = -1;
+    if (returnFocus && document.body.contains(returnFocus)) returnFocus.focus();
+    returnFocus = null;
+  }
+
+  function tick() {
+    var now = Date.now() + skew;
+    var absoluteFirst = absoluteAt <= idleAt;
+    var end = absoluteFirst ? absoluteAt : idleAt;
+    var left = end - now;
+    if (left <= -1000) {
+      // The server now refuses this session and sends the page to the
+      // sign-in form with the reason.
+      window.location.reload();
+      return;
+    }
+    if (left > warnMs) {
+      hide();
+      return;
+    }
+    message.textContent = absoluteFirst
+      ? "Sessions have a maximum lifetime. Save your work: you will be signed out in"
+      : "You will be signed out for inactivity in";
+    stay.hidden = absoluteFirst;
+    countdown.textContent = format(left);
+    // Screen readers hear the time every 30 seconds, not every second.
+    var bucket = Math.ceil(left / 30000);
+    if (bucket !== lastAnnounced) {
+      lastAnnounced = bucket;
+      countdownSR.textContent = words(left);
+    }
+    show();
+  }
+
+  function setDeadlines(idle, absolute) {
+    var i = Date.parse(idle);
+    var a = Date.parse(absolute);
+    if (!isNaN(i)) idleAt = i;
+    if (!isNaN(a)) absoluteAt = a;
+    tick();
+  }
+
+  stay.addEventListener("click", function () {
+    stay.disabled = true;
+    fetch("/api/session/keepalive", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+    })
+      .then(function (res) {
+        if (res.status === 401) {
+          window.location.reload();
+          return null;
+        }
+        return res.ok ? res.json() : null;
+      })
+      .then(function (body) {
+        if (body) setDeadlines(body.idle_expires_at, body.absolute_expires_at);
+      })
+      .finally(function () {
+        stay.disabled = false;
+      });
+  });
+
+  // Every htmx request is activity; its response carries the new deadlines.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (!xhr) return;
+    var idle = xhr.getResponseHeader("X-Curfew-Idle-Expires-At");
+    if (idle) setDeadlines(idle, xhr.getResponseHeader("X-Curfew-Absolute-Expires-At"));
+  });
+
+  tick();
+  setInterval(tick, 1000);
 })();
