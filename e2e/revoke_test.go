@@ -186,3 +186,33 @@ func TestEndOneSessionFromTheList(t *testing.T) {
 		t.Errorf("engineer: /api/session = %d, want 401", res.StatusCode)
 	}
 }
+
+// TestShowMoreSessions pages through 120 sessions with "Show more sessions":
+// rows are appended in place and focus stays on the control.
+func TestShowMoreSessions(t *testing.T) {
+	srv := apptest.NewServer(t)
+	team := apptest.NewTeam(t, srv.Store)
+	srv.Store.DB().MustExec(`INSERT INTO sessions (account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at)
+		SELECT $1, $2, sha256(gen_random_uuid()::text::bytea), now() - interval '1 hour',
+		       now() - make_interval(secs => i), now() - interval '1 hour'
+		FROM generate_series(1, 119) AS i`, team.Account.ID, team.Engineer.ID)
+	ctx := newBrowser(t)
+	signIn(t, ctx, srv, team.Owner.Email)
+	do(t, ctx,
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=whoami]`)),
+		chromedp.Navigate(srv.URL+"/settings/security/sessions"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=sessions-more]`)),
+	)
+	browserTrue(t, ctx, `window.curfewMarker = "no reload"; true`)
+	for _, want := range []string{"100", "120"} {
+		clickHTMX(t, ctx, `[data-testid=sessions-more]`)
+		browserWaitFor(t, ctx, `document.querySelectorAll("#session-rows tr").length === `+want)
+		if !browserTrue(t, ctx, `window.curfewMarker === "no reload" && document.activeElement.id === "sessions-more-control" &&
+			new Set([...document.querySelectorAll("#session-rows tr")].map(r => r.dataset.sessionId)).size === `+want) {
+			t.Errorf("after %s rows: the page reloaded, focus left the control, or a row repeats", want)
+		}
+	}
+	if got := text(t, ctx, `#sessions-more`); got != "That is every active session." {
+		t.Errorf("after the last page: %q", got)
+	}
+}

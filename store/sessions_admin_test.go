@@ -220,6 +220,21 @@ func TestRevokeAccountSessions(t *testing.T) {
 	}
 }
 
+// TestRevokeOthersWithoutACallerSession: a caller with no session (a job, a
+// CLI) asking for "others" ends every session rather than failing.
+func TestRevokeOthersWithoutACallerSession(t *testing.T) {
+	t.Parallel()
+	st := apptest.Store(t)
+	team := apptest.NewTeam(t, st)
+	now := time.Now().UTC()
+	newSession(t, st, team.Engineer, now, now)
+	r, err := st.RevokeAccountSessions(context.Background(), store.Actor{AccountID: team.Account.ID}, store.ScopeOthers, "",
+		store.ActiveAt{Now: now, Policy: defaultPolicy})
+	if err != nil || r.Count != 1 || r.IncludesCaller {
+		t.Errorf("revoke others without a caller = %+v, %v; want 1 session", r, err)
+	}
+}
+
 func TestRevokeSession(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
