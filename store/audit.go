@@ -24,7 +24,7 @@ const (
 // AuditActions lists every action the log records, in the order filters
 // offer them.
 var AuditActions = []string{
-	ActionPolicyUpdate, ActionSessionsRevoke, ActionSessionRevoke,
+	ActionPolicyUpdate, ActionSessionsRevoke, ActionSessionRevoke, ActionOwnSessionsRevoke,
 	ActionLogin, ActionLoginFailed, ActionLogout, ActionAccessForbidden, ActionReauth,
 }
 
