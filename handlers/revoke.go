@@ -55,6 +55,7 @@ const badScope = `Choose "all" (everyone) or "others" (everyone but you).`
 // revokeSection is GET /settings/security/revoke-sessions: the section in its
 // first step, which Cancel puts back.
 func (s *Server) revokeSection(c echo.Context) error {
+	noStore(c)
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, "/settings/security#revoke-section")
 	}
@@ -68,6 +69,7 @@ func (s *Server) revokeSection(c echo.Context) error {
 // confirmRevokeSessions is POST /settings/security/revoke-sessions/confirm:
 // the confirmation with how many sessions of how many people each scope ends.
 func (s *Server) confirmRevokeSessions(c echo.Context) error {
+	noStore(c)
 	m, err := s.revokeSummary(c)
 	if err != nil {
 		return err
@@ -88,6 +90,7 @@ func (s *Server) confirmRevokeSessions(c echo.Context) error {
 // window, ends the sessions, and shows how many; a browser whose own session
 // ended goes to the sign-in page.
 func (s *Server) revokeSessions(c echo.Context) error {
+	noStore(c)
 	scope, ok := parseRevokeScope(c.FormValue("scope"))
 	if !ok {
 		return s.reconfirmRevoke(c, c.FormValue("scope"), func(m *views.RevokeSummary) { m.ScopeError = badScope })
@@ -110,7 +113,7 @@ func (s *Server) revokeSessions(c echo.Context) error {
 		return err
 	}
 	if r.IncludesCaller {
-		return s.sendToLogin(c, revokedLoginURL+"&revoked_count="+strconv.Itoa(r.Count))
+		return s.sendToLogin(c, revokedLoginURL)
 	}
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, "/settings/security/sessions?signed_out="+strconv.Itoa(r.Count))
@@ -125,6 +128,7 @@ func (s *Server) revokeSessions(c echo.Context) error {
 
 // reconfirmRevoke shows the confirmation again (422) with what needs fixing.
 func (s *Server) reconfirmRevoke(c echo.Context, scope string, fix func(*views.RevokeSummary)) error {
+	noStore(c)
 	m, err := s.revokeSummary(c)
 	if err != nil {
 		return err

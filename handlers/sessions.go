@@ -207,6 +207,7 @@ func listNotice(c echo.Context) string {
 // of the account, most recently active first. htmx asks for the next rows.
 func (s *Server) accountSessionsPage(c echo.Context) error {
 	p := principal(c)
+	noStore(c)
 	after, err := sessionListCursor(c)
 	if err != nil {
 		return err
@@ -293,6 +294,7 @@ type sessionsJSON struct {
 // account's active sessions, most recently active first.
 func (s *Server) apiAccountSessions(c echo.Context) error {
 	p := principal(c)
+	noStore(c)
 	fields := map[string]string{}
 	after, ok := parseCursor(c.QueryParam("after"))
 	if !ok {
