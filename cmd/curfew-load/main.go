@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.email, "email", "owner@acme.test", "owner to sign in as")
 	fs.StringVar(&o.password, "password", "acme-owner-pass", "the owner's password")
 	fs.IntVar(&o.pid, "pid", 0, "server process id, to sample its resident memory (0: don't)")
-	fs.StringVar(&o.results, "results", "", "also write `name req/s p50_ms p99_ms` lines to this file")
+	fs.StringVar(&o.results, "results", "", "also write `name req/s p50_ms p99_ms errors cpu_us...` lines to this file")
 	fs.StringVar(&o.only, "only", "healthz,session,security,lookup", "comma-separated scenarios to run")
 	fs.BoolVar(&o.lookupVariants, "lookup-variants", false, "also send the lookup SQL by hand: as lib/pq does by default, with binary_parameters=yes, and prepared")
 	fs.IntVar(&o.load.Concurrency, "c", 32, "concurrent workers (connections)")
@@ -79,11 +79,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	mem := &memSampler{pid: o.pid}
+	cpu := &cpuMeter{serverPID: o.pid, dbName: dbName(o.dbURL)}
+	o.load.OnWindow = cpu.window
 
 	var results []loadgen.Result
+	var costs []cpuCost
 	report := func(r loadgen.Result) {
 		fmt.Fprintln(stdout, r)
+		c := cpu.perRequest(r.OK + r.Errors)
+		fmt.Fprintf(stdout, "    %-30s %s\n", "CPU per request", c)
 		results = append(results, r)
+		costs = append(costs, c)
 	}
 	scenarios := []struct{ key, name, path, cookie string }{
 		{"healthz", "(a) GET /healthz", "/healthz", ""},
@@ -112,7 +118,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, mem)
 	}
 	if o.results != "" {
-		return writeResults(o.results, results, mem)
+		return writeResults(o.results, results, costs, mem)
 	}
 	return nil
 }
@@ -375,7 +381,7 @@ func procStatus(pid int, field string) int64 {
 	return 0
 }
 
-func writeResults(path string, results []loadgen.Result, mem *memSampler) error {
+func writeResults(path string, results []loadgen.Result, costs []cpuCost, mem *memSampler) error {
 	var b strings.Builder
 	keys := map[string]string{
 		"(a) GET /healthz": "healthz", "(b) GET /api/session": "session",
@@ -383,9 +389,10 @@ func writeResults(path string, results []loadgen.Result, mem *memSampler) error 
 		"(d1) raw SQL, lib/pq default": "lookup_raw", "(d2) raw SQL, binary_parameters=yes": "lookup_binary",
 		"(d3) raw SQL, prepared statement": "lookup_prepared",
 	}
-	for _, r := range results {
-		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d\n", keys[r.Name], r.Throughput(),
-			ms(r.Quantile(0.5)), ms(r.Quantile(0.99)), r.Errors)
+	for i, r := range results {
+		c := costs[i]
+		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d %.1f %.1f %.1f\n", keys[r.Name], r.Throughput(),
+			ms(r.Quantile(0.5)), ms(r.Quantile(0.99)), r.Errors, us(c.server), us(c.postgres), us(c.self))
 	}
 	if mem.pid != 0 {
 		mem.mu.Lock()
@@ -396,3 +403,115 @@ func writeResults(path string, results []loadgen.Result, mem *memSampler) error 
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// cpuMeter reads, when the measured window opens and closes, the CPU time of
+// the server, of the PostgreSQL backends connected to the bench database
+// (their process title names it), and of this load generator.
+type cpuMeter struct {
+	serverPID  int
+	dbName     string
+	mu         sync.Mutex
+	start, end map[string]map[int]time.Duration // role -> pid -> CPU time
+}
+
+// cpuCost is CPU time per request, by who spent it.
+type cpuCost struct{ server, postgres, self time.Duration }
+
+func (c cpuCost) String() string {
+	return fmt.Sprintf("server %.0f µs, PostgreSQL backends %.0f µs, load generator %.0f µs",
+		us(c.server), us(c.postgres), us(c.self))
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+func (m *cpuMeter) window(open bool) {
+	snap := m.read()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if open {
+		m.start = snap
+	} else {
+		m.end = snap
+	}
+}
+
+func (m *cpuMeter) read() map[string]map[int]time.Duration {
+	snap := map[string]map[int]time.Duration{
+		"self": {os.Getpid(): procCPU(os.Getpid())}, "server": {}, "postgres": {},
+	}
+	if m.serverPID != 0 {
+		snap["server"][m.serverPID] = procCPU(m.serverPID)
+	}
+	if m.dbName == "" {
+		return snap
+	}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		title := strings.TrimRight(string(cmd), "\x00")
+		if strings.HasPrefix(title, "postgres: ") && strings.Contains(title, " "+m.dbName+" ") {
+			snap["postgres"][pid] = procCPU(pid)
+		}
+	}
+	return snap
+}
+
+// perRequest divides the CPU spent in the last window among n requests. A
+// process that appeared during the window spent all its CPU time in it.
+func (m *cpuMeter) perRequest(n int) cpuCost {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n == 0 || m.start == nil || m.end == nil {
+		return cpuCost{}
+	}
+	spent := func(role string) time.Duration {
+		var total time.Duration
+		for pid, t := range m.end[role] {
+			total += t - m.start[role][pid]
+		}
+		return total / time.Duration(n)
+	}
+	return cpuCost{server: spent("server"), postgres: spent("postgres"), self: spent("self")}
+}
+
+// procCPU is the user+system CPU time of a process (0 if it is gone).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * (time.Second / clockTicks)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on Linux.
+const clockTicks = 100
+
+// dbName is the database a URL or key=value DSN names.
+func dbName(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return strings.TrimPrefix(u.Path, "/")
+	}
+	for _, kv := range strings.Fields(dsn) {
+		if v, ok := strings.CutPrefix(kv, "dbname="); ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -24,6 +24,9 @@ type Options struct {
 	Concurrency int
 	Warmup      time.Duration // requests finishing before this are not counted
 	Duration    time.Duration // the measured window after the warm-up
+	// OnWindow, if set, is called when the measured window opens (true) and
+	// when it closes (false), for example to read CPU counters.
+	OnWindow func(open bool)
 }
 
 // Result is what one measured window saw.
@@ -52,6 +55,16 @@ func Run(ctx context.Context, name string, opts Options, op Op) Result {
 	defer cancel()
 
 	var wg sync.WaitGroup
+	if opts.OnWindow != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Until(from))
+			opts.OnWindow(true)
+			time.Sleep(time.Until(until))
+			opts.OnWindow(false)
+		}()
+	}
 	for i := range workers {
 		w := &workers[i]
 		w.lat = make([]time.Duration, 0, 1<<14)
