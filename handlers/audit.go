@@ -158,7 +158,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		NewestURL:   q.url("/settings/audit", 0, nil),
 		ExportCSV:   q.url("/settings/audit/export", 0, url.Values{"format": {"csv"}}),
 		ExportJS:    q.url("/settings/audit/export", 0, url.Values{"format": {"json"}}),
-		ExportCap:   auditExportCap,
+		ExportCap:   auditThousands(auditExportCap),
 		Rows:        rows,
 	}
 	for _, a := range store.AuditActions {
@@ -417,7 +417,7 @@ func (w *auditWriter) event(e store.AuditEvent) error {
 func (w *auditWriter) end(nextBefore int64) error {
 	note := ""
 	if nextBefore != 0 {
-		note = fmt.Sprintf("Export stopped at %d events. Export again with before=%d for older events.", auditExportCap, nextBefore)
+		note = fmt.Sprintf("Export stopped at %s events. Export again with before=%d for older events.", auditThousands(auditExportCap), nextBefore)
 	}
 	if w.csv != nil {
 		if note != "" {
@@ -438,6 +438,15 @@ func (w *auditWriter) end(nextBefore int64) error {
 	// Splice the tail's fields after the events array: {"events":[…],"truncated":…}
 	_, err = w.out.Write(append([]byte("],"), b[1:]...))
 	return err
+}
+
+// auditThousands writes a count with thousands separators: 100,000.
+func auditThousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // csvSafe defuses spreadsheet formulas: a cell that starts with = + - @ (or a

@@ -170,14 +170,7 @@ func auditRevokeOneWords(e store.AuditEvent, p map[string]any, names map[int64]s
 	if target == "" {
 		return "ended a session"
 	}
-	return "ended " + auditPossessive(target) + " session"
-}
-
-func auditPossessive(name string) string {
-	if strings.HasSuffix(name, "s") {
-		return name + "'"
-	}
-	return name + "'s"
+	return "ended " + target + "'s session"
 }
 
 func auditPlural(n int, one, many string) string {
@@ -228,12 +221,22 @@ func auditAgo(now, t time.Time) string {
 // auditExactTime is the full timestamp, shown on hover and in details.
 func auditExactTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
-// auditBrowser names the browser and system in a few words; the full user
-// agent is in the title and the details.
+// auditBrowser names the browser and system in a few words, or shows the
+// start of a user agent it cannot read; the full one is in the title and the
+// details.
 func auditBrowser(ua string) string {
-	if ua == "" {
+	if strings.TrimSpace(ua) == "" {
 		return "Unknown browser"
 	}
 	browser, system := describeUserAgent(ua)
+	switch {
+	case strings.HasPrefix(browser, "Unknown"):
+		if len(ua) > 40 {
+			return truncate(ua, 40) + "…"
+		}
+		return ua
+	case strings.HasPrefix(system, "Unknown"):
+		return browser
+	}
 	return browser + " on " + system
 }
