@@ -3,6 +3,9 @@ package handlers
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
+
+	"github.com/labstack/echo/v4"
 
 	"curfew/config"
 )
@@ -35,3 +38,12 @@ func SealSessionCookie(cfg config.Config, token string) *http.Cookie {
 	}
 	return w.Result().Cookies()[0]
 }
+
+// DecodeJSON runs the API's strict JSON body decoder on body into dst.
+func DecodeJSON(body string, dst any) error {
+	req := httptest.NewRequest(http.MethodPost, "/api/x", strings.NewReader(body))
+	req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	return decodeJSON(bareEcho.NewContext(req, httptest.NewRecorder()), dst)
+}
+
+var bareEcho = echo.New()

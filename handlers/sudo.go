@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -90,9 +92,14 @@ func (s *Server) apiReauth(c echo.Context) error {
 // decodeJSON reads a request body that must be one JSON object with only known
 // fields: 400 when it is not an object, 422 for wrong types or unknown fields.
 func decodeJSON(c echo.Context, dst any) error {
-	dec := json.NewDecoder(c.Request().Body)
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil || dec.More() {
+	body, err := io.ReadAll(c.Request().Body)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he // too large
+	}
+	// The whole body, not just a first value: "{}}" is not one JSON object.
+	raw := bytes.TrimSpace(body)
+	if err != nil || !json.Valid(raw) {
 		return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body must be one JSON object."}
 	}
 	if len(raw) == 0 || raw[0] != '{' {
