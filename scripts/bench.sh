@@ -127,7 +127,7 @@ if ! CURFEW_TEST_DATABASE_URL="$ADMIN_URL" go test -count=1 -run='^$' -bench="$G
 fi
 mkdir -p .data/bench
 cp "$WORK/gobench" .data/bench/gobench.txt
-grep -E '^Benchmark' "$WORK/gobench" | sed -E 's/[[:space:]]+/ /g'
+grep -E '^(Benchmark|scale:)' "$WORK/gobench" | sed -E 's/[[:space:]]+/ /g'
 say "query plans and set-up times of the Go benchmarks: .data/bench/gobench.txt"
 
 awk '$1 == "security" { c = $2 } $1 == "lookup" { d = $2 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"curfew/internal/apptest"
+	"curfew/internal/sqlcount"
 	"curfew/policy"
 	"curfew/store"
 )
@@ -31,8 +32,10 @@ func BenchmarkScale(b *testing.B) {
 	// 10,000 sessions: 1,000 accounts, one person each, 10 sessions each.
 	start := time.Now()
 	addAccounts(b, db, tag+"-small", 1000, 1, 10)
-	b.Logf("inserted 10,000 sessions in %s", time.Since(start).Round(time.Millisecond))
-	b.Run("lookup/sessions=10k", func(b *testing.B) { benchLookup(b, st, 0) })
+	note("inserted 10,000 sessions in %s", time.Since(start).Round(time.Millisecond))
+	hashes := sampleSessions(b, st, 0, "10k")
+	b.Run("lookup/sessions=10k", func(b *testing.B) { benchLookup(b, st, hashes) })
+	b.Run("lookup_prepared/sessions=10k", func(b *testing.B) { benchLookupPrepared(b, st, hashes) })
 
 	// Up to 1,000,000 sessions in 100,000 accounts: 98,999 more accounts with 9
 	// sessions each, and one big account of 100 people with 1,000 sessions each.
@@ -42,7 +45,7 @@ func BenchmarkScale(b *testing.B) {
 	if _, err := db.ExecContext(ctx, `ANALYZE accounts, users, sessions`); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("grew to %d sessions in %d accounts in %s", count(b, db, "sessions"), count(b, db, "accounts"),
+	note("grew to %d sessions in %d accounts in %s", count(b, db, "sessions"), count(b, db, "accounts"),
 		time.Since(start).Round(time.Millisecond))
 	var size struct {
 		Table   string `db:"table_size"`
@@ -55,11 +58,14 @@ func BenchmarkScale(b *testing.B) {
 		FROM sessions`); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("sessions table %s, its indexes %s: %d bytes per session in all", size.Table, size.Indexes, size.PerRow)
-	b.Run("lookup/sessions=1M", func(b *testing.B) { benchLookup(b, st, 0) })
+	note("sessions table %s, its indexes %s: %d bytes per session in all", size.Table, size.Indexes, size.PerRow)
+	hashes = sampleSessions(b, st, 0, "1M")
+	b.Run("lookup/sessions=1M", func(b *testing.B) { benchLookup(b, st, hashes) })
+	b.Run("lookup_prepared/sessions=1M", func(b *testing.B) { benchLookupPrepared(b, st, hashes) })
 	// Sessions of the account with 100 people and 100,000 sessions: the join
 	// to users must not scan the account's people.
-	b.Run("lookup/sessions=1M/big_account", func(b *testing.B) { benchLookup(b, st, big) })
+	hashes = sampleSessions(b, st, big, "1M/big_account")
+	b.Run("lookup/sessions=1M/big_account", func(b *testing.B) { benchLookup(b, st, hashes) })
 
 	b.Run("revoke_all/active=100k", func(b *testing.B) { benchRevokeAll(b, st, big) })
 }
@@ -93,6 +99,10 @@ func addAccounts(b *testing.B, db *sqlx.DB, prefix string, n, people, perUser in
 	return first
 }
 
+// note prints a line about the data next to the benchmark results (b.Log
+// output of benchmarks is cut short).
+func note(format string, args ...any) { fmt.Printf("scale: "+format+"\n", args...) }
+
 func count(b *testing.B, db *sqlx.DB, table string) int {
 	b.Helper()
 	var n int
@@ -102,10 +112,10 @@ func count(b *testing.B, db *sqlx.DB, table string) int {
 	return n
 }
 
-// benchLookup times store.SessionByTokenHash, the query every authenticated
-// request makes, on random existing sessions (of one account if accountID is
-// not 0), and reports p50 and p99.
-func benchLookup(b *testing.B, st *store.Store, accountID int64) {
+// sampleSessions returns token hashes of random existing sessions (of one
+// account if accountID is not 0), after checking that the lookup of one of
+// them reads the token hash index.
+func sampleSessions(b *testing.B, st *store.Store, accountID int64, label string) [][]byte {
 	ctx := context.Background()
 	var hashes [][]byte
 	if err := st.DB().SelectContext(ctx, &hashes, `SELECT token_hash FROM sessions TABLESAMPLE SYSTEM (10)
@@ -113,19 +123,115 @@ func benchLookup(b *testing.B, st *store.Store, accountID int64) {
 		b.Fatalf("sample token hashes: %v (%d)", err, len(hashes))
 	}
 	var plan []string
-	if err := st.DB().SelectContext(ctx, &plan, `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 FROM sessions s
+	if err := st.DB().SelectContext(ctx, &plan, `EXPLAIN SELECT 1 FROM sessions s
 		JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
 		JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`, hashes[0]); err != nil {
 		b.Fatal(err)
 	}
-	if !strings.Contains(strings.Join(plan, "\n"), "sessions_token_hash_key") {
-		b.Fatalf("the lookup does not use the token hash index:\n%s", strings.Join(plan, "\n"))
+	var scans []string
+	for _, line := range plan {
+		if i := strings.Index(line, "Scan using "); i >= 0 {
+			scans = append(scans, strings.Fields(line[i+len("Scan using "):])[0])
+		} else if i := strings.Index(line, "Seq Scan on "); i >= 0 {
+			scans = append(scans, "a sequential scan of "+strings.Fields(line[i+len("Seq Scan on "):])[0])
+		}
 	}
-	b.Logf("plan:\n  %s", strings.Join(plan, "\n  "))
+	if len(scans) == 0 || scans[0] != "sessions_token_hash_key" {
+		b.Fatalf("the lookup does not start from the token hash index:\n%s", strings.Join(plan, "\n"))
+	}
+	note("lookup at %s reads %s; %s", label, strings.Join(scans, ", "), explainCosts(b, st, hashes))
+	return hashes
+}
+
+// explainCosts runs the lookup under EXPLAIN ANALYZE for 200 of the sessions
+// and says where PostgreSQL's time goes: planning, execution, and how many
+// pages came from outside shared_buffers.
+func explainCosts(b *testing.B, st *store.Store, hashes [][]byte) string {
+	ctx := context.Background()
+	var planning, execution float64
+	var reads, hits int
+	const n = 200
+	for i := range n {
+		var out []string
+		if err := st.DB().SelectContext(ctx, &out, `EXPLAIN (ANALYZE, BUFFERS) SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
+				s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+				u.email AS user_email, u.name AS user_name, u.role AS user_role,
+				a.name AS account_name, a.idle_minutes, a.absolute_minutes
+			FROM sessions s
+			JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+			JOIN accounts a ON a.id = s.account_id
+			WHERE s.token_hash = $1`, hashes[(i*7919)%len(hashes)]); err != nil {
+			b.Fatal(err)
+		}
+		for j, line := range out {
+			var v float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(line), "Planning Time: %f ms", &v); err == nil {
+				planning += v
+			}
+			if _, err := fmt.Sscanf(strings.TrimSpace(line), "Execution Time: %f ms", &v); err == nil {
+				execution += v
+			}
+			if j == 1 { // the top node's buffers
+				for _, f := range strings.Fields(line) {
+					var k int
+					if _, err := fmt.Sscanf(f, "hit=%d", &k); err == nil {
+						hits += k
+					}
+					if _, err := fmt.Sscanf(f, "read=%d", &k); err == nil {
+						reads += k
+					}
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("mean planning %.0f µs, execution %.0f µs, %.1f pages from shared_buffers and %.1f from outside",
+		planning/n*1000, execution/n*1000, float64(hits)/n, float64(reads)/n)
+}
+
+// benchLookup times store.SessionByTokenHash, the query every authenticated
+// request makes, on the sampled sessions in random order, and reports p50 and p99.
+func benchLookup(b *testing.B, st *store.Store, hashes [][]byte) {
+	ctx := context.Background()
 	lat := make([]time.Duration, 0, 1<<16)
 	for b.Loop() {
 		t0 := time.Now()
 		if _, err := st.SessionByTokenHash(ctx, hashes[rand.IntN(len(hashes))]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	reportQuantiles(b, lat)
+}
+
+// benchLookupPrepared times the same SQL as benchLookup, captured from
+// store.SessionByTokenHash, run as a prepared statement: planned once per
+// connection instead of on every call, and one network round trip.
+func benchLookupPrepared(b *testing.B, st *store.Store, hashes [][]byte) {
+	ctx := context.Background()
+	rec := &sqlcount.Recorder{}
+	rdb, err := rec.Open(apptest.DatabaseURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rdb.Close()
+	if _, err := store.New(rdb).SessionByTokenHash(ctx, hashes[0]); err != nil {
+		b.Fatal(err)
+	}
+	stmts := rec.Since(0)
+	if len(stmts) != 1 {
+		b.Fatalf("SessionByTokenHash sent %d statements, want 1", len(stmts))
+	}
+	stmt, err := st.DB().PreparexContext(ctx, stmts[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stmt.Close()
+	lat := make([]time.Duration, 0, 1<<16)
+	for b.Loop() {
+		t0 := time.Now()
+		var a store.AuthSession
+		if err := stmt.GetContext(ctx, &a, hashes[rand.IntN(len(hashes))]); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
