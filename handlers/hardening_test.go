@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -58,7 +59,7 @@ func raw(t *testing.T, c *apptest.Client, srv *apptest.Server, method, path stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	maps(req.Header, h)
+	addHeaders(req.Header, h)
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -68,7 +69,7 @@ func raw(t *testing.T, c *apptest.Client, srv *apptest.Server, method, path stri
 	return res.StatusCode, res.Header, string(b)
 }
 
-func maps(dst, src http.Header) {
+func addHeaders(dst, src http.Header) {
 	for k, vs := range src {
 		for _, v := range vs {
 			dst.Add(k, v)
@@ -605,4 +606,39 @@ func TestUnknownURLsAreA404ForEveryone(t *testing.T) {
 		}
 	}
 	assertUnchanged(t, srv, team.Account.ID)
+}
+
+// In production both cookies are host-only (__Host-), Secure, HttpOnly and
+// SameSite=Lax, and the session cookie carries no Domain.
+func TestProductionCookieAttributes(t *testing.T) {
+	t.Parallel()
+	srv := apptest.NewServer(t, apptest.WithEnv("CURFEW_ENV", "production"))
+	team := apptest.NewTeam(t, srv.Store)
+	c := srv.NewClient(t)
+	// Secure cookies do not come back over the test's plain http, so the
+	// browser's Sec-Fetch-Site stands in for the CSRF token.
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Sec-Fetch-Site": {"same-origin"}}
+	status, header, _ := raw(t, c, srv, http.MethodPost, "/login", h,
+		url.Values{"email": {team.Owner.Email}, "password": {apptest.Password}}.Encode())
+	if status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", status)
+	}
+	_, csrfHeader, _ := raw(t, srv.NewClient(t), srv, http.MethodGet, "/login", nil, "")
+	cookies := map[string]*http.Cookie{}
+	for _, ck := range append((&http.Response{Header: header}).Cookies(), (&http.Response{Header: csrfHeader}).Cookies()...) {
+		cookies[ck.Name] = ck
+	}
+	for _, name := range []string{"__Host-curfew", "__Host-csrf"} {
+		ck := cookies[name]
+		if ck == nil {
+			t.Errorf("no %s cookie set (got %v)", name, slices.Collect(maps.Keys(cookies)))
+			continue
+		}
+		if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
+			t.Errorf("%s: Secure=%v HttpOnly=%v SameSite=%v Path=%q Domain=%q", name, ck.Secure, ck.HttpOnly, ck.SameSite, ck.Path, ck.Domain)
+		}
+		if len(ck.Name)+len(ck.Value) > 4096 {
+			t.Errorf("%s is %d bytes, over the 4096 browsers keep", name, len(ck.Name)+len(ck.Value))
+		}
+	}
 }
