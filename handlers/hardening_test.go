@@ -301,7 +301,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			if production {
 				// Only headers are checked: production cookies are Secure and
 				// would not come back over the test's plain http.
-				srv = apptest.NewServer(t, apptest.WithEnv("CURFEW_ENV", "production"))
+				srv = apptest.NewServer(t, apptest.WithEnv("CURFEW_ENV", "")) // unset: production is the default
 			} else {
 				srv = apptest.NewServer(t)
 			}
@@ -612,7 +612,7 @@ func TestUnknownURLsAreA404ForEveryone(t *testing.T) {
 // SameSite=Lax, and the session cookie carries no Domain.
 func TestProductionCookieAttributes(t *testing.T) {
 	t.Parallel()
-	srv := apptest.NewServer(t, apptest.WithEnv("CURFEW_ENV", "production"))
+	srv := apptest.NewServer(t, apptest.WithEnv("CURFEW_ENV", "")) // unset: production is the default
 	team := apptest.NewTeam(t, srv.Store)
 	c := srv.NewClient(t)
 	// Secure cookies do not come back over the test's plain http, so the
