@@ -41,12 +41,19 @@ func (s *Server) sudo(c echo.Context, pw string) error {
 }
 
 // reauthenticate checks the signed-in person's password and renews the window.
+// Password guesses count against the same limits as sign-in, and a successful
+// re-authentication rotates the session token (the old cookie stops working).
 func (s *Server) reauthenticate(c echo.Context, pw string) error {
 	p := principal(c)
 	ctx := c.Request().Context()
 	u, err := s.store.User(ctx, p.AccountID, p.UserID)
 	if err != nil {
 		return err
+	}
+	if msg, err := s.throttleSignIn(c, u.Email); err != nil {
+		return err
+	} else if msg != "" {
+		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: msg, Fields: map[string]string{"password": msg}}
 	}
 	if err := password.Check(u.PasswordHash, pw); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
@@ -58,8 +65,18 @@ func (s *Server) reauthenticate(c echo.Context, pw string) error {
 		}
 		return err
 	}
+	if err := s.store.ClearLoginAttempts(ctx, u.Email); err != nil {
+		return err
+	}
+	token, hash, err := newToken()
+	if err != nil {
+		return err
+	}
 	now := s.now()
-	if err := s.store.Reauthenticate(ctx, p.SessionID, s.actor(c), now); err != nil {
+	if err := s.store.Reauthenticate(ctx, p.SessionID, hash, s.actor(c), now); err != nil {
+		return err
+	}
+	if err := s.writeToken(c, token, p.Effective.AbsoluteMinutes*60); err != nil {
 		return err
 	}
 	p.AuthenticatedAt = now

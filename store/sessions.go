@@ -121,11 +121,12 @@ func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now t
 	})
 }
 
-// Reauthenticate renews a session's sudo window after the password was given again.
-func (s *Store) Reauthenticate(ctx context.Context, sessionID string, actor Actor, now time.Time) error {
+// Reauthenticate renews a session's sudo window after the password was given
+// again, and replaces its token hash: a re-authenticated session gets a new token.
+func (s *Store) Reauthenticate(ctx context.Context, sessionID string, tokenHash []byte, actor Actor, now time.Time) error {
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3)
-			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3), token_hash = $4
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, tokenHash)
 		if err != nil {
 			return fmt.Errorf("renew sign-in: %w", err)
 		}
