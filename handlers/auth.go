@@ -146,6 +146,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(ctxSignedOut, signedOut{reason: reason, minutes: minutes})
 			return next(c)
 		}
+		if revoked, reason := row.RevokedByAccount(); revoked {
+			// Ended by sign-out-everywhere; mark the row on its way out.
+			if err := s.store.EndExpiredSession(ctx, row.ID, policy.Reason(reason), now); err != nil {
+				return err
+			}
+			s.clearToken(c)
+			c.Set(ctxSignedOut, signedOut{reason: policy.ReasonRevoked})
+			return next(c)
+		}
 		if now.Sub(row.LastSeenAt) >= touchEvery {
 			if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
 				return err

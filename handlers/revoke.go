@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -107,8 +109,7 @@ func (s *Server) revokeSessions(c echo.Context) error {
 		}
 		return err
 	}
-	p := principal(c)
-	r, err := s.store.RevokeAccountSessions(c.Request().Context(), s.actor(c), scope, p.SessionID, s.activeAt(p))
+	r, err := s.revokeAccountSessions(c, scope)
 	if err != nil {
 		return err
 	}
@@ -177,8 +178,7 @@ func (s *Server) apiRevokeSessions(c echo.Context) error {
 	if err := s.sudo(c, ""); err != nil {
 		return err
 	}
-	p := principal(c)
-	r, err := s.store.RevokeAccountSessions(c.Request().Context(), s.actor(c), scope, p.SessionID, s.activeAt(p))
+	r, err := s.revokeAccountSessions(c, scope)
 	if err != nil {
 		return err
 	}
@@ -186,4 +186,23 @@ func (s *Server) apiRevokeSessions(c echo.Context) error {
 		s.clearToken(c)
 	}
 	return c.JSON(http.StatusOK, map[string]int{"revoked_count": r.Count})
+}
+
+// revokeAccountSessions signs out the caller's account (scope all or others).
+// The revocation is in force when it returns; a large one has its session rows
+// marked ended in the background.
+func (s *Server) revokeAccountSessions(c echo.Context, scope string) (store.Revoked, error) {
+	p := principal(c)
+	r, err := s.store.RevokeAccountSessions(c.Request().Context(), s.actor(c), scope, p.SessionID, s.activeAt(p))
+	if err != nil || !r.Unmarked {
+		return r, err
+	}
+	go func(accountID int64, active store.ActiveAt) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if _, err := s.store.MarkRevokedSessions(ctx, accountID, active); err != nil {
+			s.log.Warn("mark revoked sessions", "account_id", accountID, "err", err)
+		}
+	}(p.AccountID, s.activeAt(p))
+	return r, nil
 }

@@ -34,6 +34,26 @@ type AuthSession struct {
 	AccountName     string `db:"account_name"`
 	IdleMinutes     *int   `db:"idle_minutes"`
 	AbsoluteMinutes *int   `db:"absolute_minutes"`
+	// Seq orders sessions by creation; the account's sign-out-everywhere
+	// point ends every session up to AccountRevokedThrough except
+	// AccountRevokedKept.
+	Seq                   int64   `db:"seq"`
+	AccountRevokedThrough int64   `db:"sessions_revoked_through"`
+	AccountRevokedKept    *string `db:"sessions_revoked_kept"`
+	AccountRevokedReason  *string `db:"sessions_revoked_reason"`
+}
+
+// RevokedByAccount reports whether an owner's sign-out-everywhere ended this
+// session, and the reason to record for it.
+func (a AuthSession) RevokedByAccount() (bool, string) {
+	if a.Seq > a.AccountRevokedThrough || (a.AccountRevokedKept != nil && *a.AccountRevokedKept == a.ID) {
+		return false, ""
+	}
+	reason := "revoked_all"
+	if a.AccountRevokedReason != nil {
+		reason = *a.AccountRevokedReason
+	}
+	return true, reason
 }
 
 // Overrides are the account's policy overrides at the time of the lookup.
@@ -55,6 +75,12 @@ type NewSession struct {
 func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error) {
 	var sess Session
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		// Sign-out-everywhere locks the account row to take its revocation
+		// point; a sign-in waits for it, so its session is never counted as
+		// ended by a revocation that started before it.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR SHARE`, n.AccountID); err != nil {
+			return fmt.Errorf("lock account for sign-in: %w", err)
+		}
 		err := tx.GetContext(ctx, &sess, `INSERT INTO sessions
 			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent)
 			VALUES ($1, $2, $3, $4, $4, $4, $5, $6)
@@ -77,7 +103,8 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 	err := s.db.GetContext(ctx, &a, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
 			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,
-			a.name AS account_name, a.idle_minutes, a.absolute_minutes
+			a.name AS account_name, a.idle_minutes, a.absolute_minutes,
+			s.seq, a.sessions_revoked_through, a.sessions_revoked_kept, a.sessions_revoked_reason
 		FROM sessions s
 		JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
 		JOIN accounts a ON a.id = s.account_id
@@ -96,7 +123,8 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) erro
 	return nil
 }
 
-// EndExpiredSession marks a session ended by the idle or absolute rule.
+// EndExpiredSession marks a session ended by the idle or absolute rule, or by
+// an account-wide revocation found on its next request.
 func (s *Store) EndExpiredSession(ctx context.Context, id string, reason policy.Reason, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
 		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason))

@@ -39,10 +39,20 @@ type ActiveAt struct {
 }
 
 // activeSessions is the SQL test for ActiveAt; $2 is Now, $3 and $4 the idle
-// and absolute limits in minutes, and the account id is always $1.
-const activeSessions = `s.account_id = $1 AND s.revoked_at IS NULL
+// and absolute limits in minutes, and the account id is always $1. Sessions
+// that the account's last sign-out-everywhere ended, but that are not marked
+// yet, are left out too.
+const activeSessions = liveSessions + ` AND ` + notRevokedByAccount
+
+// liveSessions is activeSessions without the account's revocation point.
+const liveSessions = `s.account_id = $1 AND s.revoked_at IS NULL
 	AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3::int)
 	AND s.created_at > $2::timestamptz - make_interval(mins => $4::int)`
+
+// notRevokedByAccount keeps sessions after the account's revocation point, and
+// the one session it kept. The subqueries run once per statement.
+const notRevokedByAccount = `(s.seq > (SELECT sessions_revoked_through FROM accounts WHERE id = $1)
+	OR s.id = (SELECT sessions_revoked_kept FROM accounts WHERE id = $1))`
 
 func (a ActiveAt) args(accountID int64) []any {
 	return []any{accountID, a.Now, a.Policy.IdleMinutes, a.Policy.AbsoluteMinutes}
@@ -140,37 +150,103 @@ type Revoked struct {
 	People int
 	// IncludesCaller reports whether the caller's own session was among them.
 	IncludesCaller bool
+	// Unmarked reports that the rows are not marked ended yet: the revocation
+	// is in force, and MarkRevokedSessions records it on the rows.
+	Unmarked bool
 }
 
-// RevokeAccountSessions is sign-out-everywhere: one UPDATE ends every active
-// session of the actor's account (scope "all") or all but callerSessionID
-// (scope "others"), and one account.sessions_revoke audit row records the
-// scope and count, in one transaction. Rows are kept for the audit trail.
+// markInline is how many sessions sign-out-everywhere marks ended in its own
+// transaction; past it the rows are marked afterwards, in batches.
+const markInline = 1000
+
+// RevokeAccountSessions is sign-out-everywhere for the actor's account: every
+// active session (scope "all") or all but callerSessionID (scope "others"). It
+// takes a revocation point in the order sessions were created and stores it on
+// the account, which the hot-path lookup reads in the same query, so its cost
+// does not grow with the number of sessions; one account.sessions_revoke audit
+// row records scope and count in the same transaction. Small revocations also
+// mark their rows at once; large ones leave that to MarkRevokedSessions.
 func (s *Store) RevokeAccountSessions(ctx context.Context, actor Actor, scope, callerSessionID string, active ActiveAt) (Revoked, error) {
-	var except any
+	var kept any
 	reason := reasonRevokedAll
 	switch scope {
 	case ScopeAll:
 	case ScopeOthers:
-		except, reason = nullUUID(callerSessionID), reasonRevokedOthers
+		kept, reason = nullUUID(callerSessionID), reasonRevokedOthers
 	default:
 		return Revoked{}, fmt.Errorf("revoke sessions: unknown scope %q", scope)
 	}
 	var r Revoked
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
-		args := append(active.args(actor.AccountID), reason, except, nullUUID(callerSessionID))
-		err := tx.QueryRowxContext(ctx, `WITH ended AS (
-				UPDATE sessions s SET revoked_at = $2, revoked_reason = $5
-				WHERE `+activeSessions+` AND ($6::uuid IS NULL OR s.id <> $6::uuid)
-				RETURNING s.id, s.user_id)
-			SELECT count(*), count(DISTINCT user_id), coalesce(bool_or(id = $7::uuid), false) FROM ended`, args...).
+		// The row lock waits for sign-ins in flight (they hold FOR SHARE) and
+		// holds new ones until commit, so every session created so far has a
+		// seq below the point taken here and every later one above it.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, actor.AccountID); err != nil {
+			return fmt.Errorf("lock account: %w", err)
+		}
+		var through int64
+		if err := tx.GetContext(ctx, &through, `SELECT nextval(pg_get_serial_sequence('sessions', 'seq'))`); err != nil {
+			return fmt.Errorf("take revocation point: %w", err)
+		}
+		args := append(active.args(actor.AccountID), kept, nullUUID(callerSessionID))
+		err := tx.QueryRowxContext(ctx, `SELECT coalesce(sum(n), 0), count(*), coalesce(bool_or(mine), false)
+			FROM (SELECT count(*) AS n, bool_or(s.id = $6::uuid) AS mine
+				FROM sessions s
+				WHERE `+activeSessions+` AND ($5::uuid IS NULL OR s.id <> $5::uuid)
+				GROUP BY s.user_id) AS per_person`, args...).
 			Scan(&r.Count, &r.People, &r.IncludesCaller)
 		if err != nil {
-			return fmt.Errorf("revoke sessions: %w", err)
+			return fmt.Errorf("count sessions to revoke: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_revoked_through = $2, sessions_revoked_kept = $3,
+				sessions_revoked_reason = $4, sessions_revoked_at = $5 WHERE id = $1`,
+			actor.AccountID, through, kept, reason, active.Now); err != nil {
+			return fmt.Errorf("record revocation point: %w", err)
+		}
+		if r.Count <= markInline {
+			if _, err := markRevoked(ctx, tx, actor.AccountID, active, markInline+1); err != nil {
+				return err
+			}
+		} else {
+			r.Unmarked = true
 		}
 		return insertAudit(ctx, tx, actor, ActionSessionsRevoke, map[string]any{"scope": scope, "revoked_count": r.Count})
 	})
 	return r, err
+}
+
+// MarkRevokedSessions records an account's sign-out-everywhere on the session
+// rows it ended (those active at the time, as active describes it), in
+// batches, so lists and history read plain rows again. The revocation is in
+// force before this runs; it only tidies. Rows it misses (a restart in the
+// middle) stay refused and hidden from lists, and are purged with the rest.
+func (s *Store) MarkRevokedSessions(ctx context.Context, accountID int64, active ActiveAt) (int64, error) {
+	var total int64
+	for {
+		n, err := markRevoked(ctx, s.db, accountID, active, 5000)
+		total += n
+		if err != nil || n < 5000 {
+			return total, err
+		}
+	}
+}
+
+// markRevoked marks up to limit sessions that were active under active and
+// that the account's revocation point ended, with its time and reason.
+func markRevoked(ctx context.Context, q sqlx.ExecerContext, accountID int64, active ActiveAt, limit int) (int64, error) {
+	args := append(active.args(accountID), limit)
+	res, err := q.ExecContext(ctx, `UPDATE sessions t
+		SET revoked_at = a.sessions_revoked_at, revoked_reason = a.sessions_revoked_reason
+		FROM accounts a
+		WHERE a.id = $1 AND t.account_id = $1 AND t.id IN (
+			SELECT s.id FROM sessions s, accounts p
+			WHERE `+liveSessions+` AND p.id = $1
+			  AND s.seq <= p.sessions_revoked_through AND s.id IS DISTINCT FROM p.sessions_revoked_kept
+			LIMIT $5)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("mark revoked sessions: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // RevokeOwnOtherSessions ends every active session of the actor except
