@@ -31,6 +31,7 @@ type Principal struct {
 	Name            string
 	Role            string
 	AccountName     string
+	Overrides       policy.Overrides
 	Effective       policy.Effective
 	Expiry          policy.Expiry
 	CreatedAt       time.Time
@@ -175,6 +176,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			Name:            row.UserName,
 			Role:            row.UserRole,
 			AccountName:     row.AccountName,
+			Overrides:       row.Overrides(),
 			Effective:       eff,
 			Expiry:          expiry,
 			CreatedAt:       row.CreatedAt,

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -28,6 +30,12 @@ var ErrConflict = errors.New("already exists")
 // Store is the database of one Curfew deployment.
 type Store struct {
 	db *sqlx.DB
+
+	// lookup is SessionByTokenHash's statement, prepared on first use (the
+	// tables may not exist before Migrate). database/sql prepares it again on
+	// each pooled connection as needed.
+	lookup   atomic.Pointer[sqlx.Stmt]
+	lookupMu sync.Mutex
 }
 
 // Open connects to PostgreSQL and checks the connection.
@@ -53,7 +61,31 @@ func Open(ctx context.Context, url string) (*Store, error) {
 func New(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if stmt := s.lookup.Load(); stmt != nil {
+		stmt.Close()
+	}
+	return s.db.Close()
+}
+
+// lookupStmt returns the prepared session lookup, preparing it the first time;
+// a failed attempt is retried on the next call.
+func (s *Store) lookupStmt(ctx context.Context) (*sqlx.Stmt, error) {
+	if stmt := s.lookup.Load(); stmt != nil {
+		return stmt, nil
+	}
+	s.lookupMu.Lock()
+	defer s.lookupMu.Unlock()
+	if stmt := s.lookup.Load(); stmt != nil {
+		return stmt, nil
+	}
+	stmt, err := s.db.PreparexContext(ctx, sessionByTokenHashSQL)
+	if err != nil {
+		return nil, fmt.Errorf("prepare session lookup: %w", err)
+	}
+	s.lookup.Store(stmt)
+	return stmt, nil
+}
 
 // DB exposes the pool for tests and metrics.
 func (s *Store) DB() *sqlx.DB { return s.db }
