@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,6 +91,11 @@ func newCookieStore(cfg config.Config) (*sessions.CookieStore, string) {
 		pairs = append(pairs, hashKey[:], blockKey[:])
 	}
 	cs := sessions.NewCookieStore(pairs...)
+	for _, c := range cs.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(tokenSerializer{})
+		}
+	}
 	name := "__Host-curfew"
 	if cfg.Dev {
 		name = "curfew"
@@ -114,4 +120,36 @@ func ipExtractor(cfg config.Config) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// tokenSerializer stores the cookie's only value, the session token, as its
+// bytes. gorilla's default, gob, builds a decoder for every request, which
+// cost about a fifth of an authenticated request's CPU time.
+type tokenSerializer struct{}
+
+func (tokenSerializer) Serialize(src interface{}) ([]byte, error) {
+	m, ok := src.(map[interface{}]interface{})
+	if !ok {
+		return nil, fmt.Errorf("cookie values are a %T", src)
+	}
+	if len(m) == 0 {
+		return []byte{}, nil // a cookie being cleared
+	}
+	t, ok := m[cookieToken].(string)
+	if !ok || len(m) != 1 {
+		return nil, fmt.Errorf("a session cookie holds the token only, got %d values", len(m))
+	}
+	return []byte(t), nil
+}
+
+func (tokenSerializer) Deserialize(src []byte, dst interface{}) error {
+	m, ok := dst.(*map[interface{}]interface{})
+	if !ok {
+		return fmt.Errorf("cannot decode a session cookie into %T", dst)
+	}
+	*m = map[interface{}]interface{}{}
+	if len(src) > 0 {
+		(*m)[cookieToken] = string(src)
+	}
+	return nil
 }
