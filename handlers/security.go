@@ -33,7 +33,27 @@ func (s *Server) securityPage(c echo.Context) error {
 	case statusUnchanged:
 		card.Status = msgUnchanged
 	}
+	if st, ok := policy.StandardByID(c.QueryParam("fill")); ok {
+		card = s.fillStandard(card, st)
+	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
+}
+
+// fillStandard puts a standard's limits in the Custom inputs without saving
+// them: the quick-fill of a browser without JavaScript. A standard this
+// server's bounds cannot meet leaves the card as it was.
+func (s *Server) fillStandard(card views.PolicyCard, st policy.Standard) views.PolicyCard {
+	next, ok := s.settings.QuickFill(st, card.Effective)
+	if !ok {
+		return card
+	}
+	card.Form = views.PolicyFormValues{
+		Preset:   presetCustom,
+		Idle:     strconv.Itoa(next.IdleMinutes),
+		Absolute: strconv.Itoa(next.AbsoluteMinutes),
+	}
+	card.Filled = st.ID
+	return card
 }
 
 // updatePolicy saves the policy form: htmx gets the re-rendered card, a plain

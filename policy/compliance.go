@@ -1,7 +1,5 @@
 package policy
 
-import "strings"
-
 // Standard is a published ceiling on session timeouts, in minutes. A zero
 // ceiling means the standard sets none for that timeout.
 type Standard struct {
@@ -89,19 +87,6 @@ func (s Standing) Label() string {
 	default:
 		return "Exceeds " + s.Short + " lifetime limit"
 	}
-}
-
-// Limits says the standard's ceilings in words: "idle at most 1 hour,
-// lifetime at most 1 day".
-func (st Standard) Limits() string {
-	var parts []string
-	if st.IdleMax > 0 {
-		parts = append(parts, "idle at most "+HumanMinutes(st.IdleMax))
-	}
-	if st.AbsoluteMax > 0 {
-		parts = append(parts, "lifetime at most "+HumanMinutes(st.AbsoluteMax))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // Compliance compares a policy with every standard, in the order of Standards.

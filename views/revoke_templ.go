@@ -222,7 +222,7 @@ func revokeStart(m RevokeSummary) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\"> <button type=\"submit\" id=\"revoke-start\" class=\"btn-danger\" data-testid=\"revoke-start\">Sign out everywhere…</button></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\"> <button type=\"submit\" id=\"revoke-start\" class=\"btn-danger\" data-autofocus data-testid=\"revoke-start\">Sign out everywhere…</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -247,7 +247,7 @@ func revokeConfirm(m RevokeSummary) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<h2 id=\"revoke-heading\" class=\"text-lg font-semibold\">Sign out everywhere?</h2><form method=\"post\" action=\"/settings/security/revoke-sessions\" hx-post=\"/settings/security/revoke-sessions\" hx-target=\"#revoke-section\" hx-swap=\"innerHTML\" data-testid=\"revoke-confirm\" novalidate><input type=\"hidden\" name=\"_csrf\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<h2 id=\"revoke-heading\" class=\"text-lg font-semibold\">Sign out everywhere?</h2><form method=\"post\" action=\"/settings/security/revoke-sessions\" hx-post=\"/settings/security/revoke-sessions\" hx-target=\"#revoke-section\" hx-swap=\"innerHTML\" data-escape-cancel data-testid=\"revoke-confirm\" novalidate><input type=\"hidden\" name=\"_csrf\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -429,7 +429,7 @@ func revokeConfirm(m RevokeSummary) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</button> <a href=\"/settings/security\" hx-get=\"/settings/security/revoke-sessions\" hx-target=\"#revoke-section\" hx-swap=\"innerHTML\" class=\"btn-secondary\" data-testid=\"revoke-cancel\">Cancel</a></div></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</button> <a href=\"/settings/security\" hx-get=\"/settings/security/revoke-sessions\" hx-target=\"#revoke-section\" hx-swap=\"innerHTML\" class=\"btn-secondary\" data-cancel data-testid=\"revoke-cancel\">Cancel</a></div></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

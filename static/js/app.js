@@ -194,3 +194,116 @@
   tick();
   setInterval(tick, 1000);
 })();
+
+// Polish shared by every page: durations in words beside minute inputs,
+// Custom quick-fills on the policy card, times in the viewer's time zone,
+// and Escape to step back out of a confirmation.
+(function () {
+  "use strict";
+
+  // The same words as policy.HumanMinutes: "30 minutes", "1 day 2 hours".
+  function humanMinutes(m) {
+    function unit(n, name) {
+      return n + " " + name + (n === 1 ? "" : "s");
+    }
+    var parts = [];
+    var days = Math.floor(m / 1440);
+    var hours = Math.floor((m % 1440) / 60);
+    var mins = m % 60;
+    if (days) parts.push(unit(days, "day"));
+    if (hours) parts.push(unit(hours, "hour"));
+    if (mins) parts.push(unit(mins, "minute"));
+    return parts.join(" ");
+  }
+
+  // "= 2 hours" beside a minutes input, as the owner types; nothing while
+  // the value is not a whole number (the field's error says why).
+  function showMinutesWords(input) {
+    var out = document.querySelector('[data-minutes-words-for="' + input.id + '"]');
+    if (!out) return;
+    var v = input.value.trim();
+    var n = /^[0-9]{1,9}$/.test(v) ? parseInt(v, 10) : 0;
+    out.textContent = n > 0 ? "= " + humanMinutes(n) : "";
+  }
+
+  document.addEventListener("input", function (evt) {
+    if (evt.target.id) showMinutesWords(evt.target);
+  });
+
+  // A quick-fill puts a standard's limits in the Custom inputs, says so, and
+  // asks for the preview once, as choosing Custom does. Nothing is saved.
+  // Without this the button submits its own form and the page comes back
+  // filled in.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-quick-fill]");
+    if (!button) return;
+    var form = document.getElementById("policy-form");
+    var custom = form && form.querySelector('input[name="preset"][value="custom"]');
+    if (!custom) return;
+    evt.preventDefault();
+    custom.checked = true;
+    [
+      ["data-idle", "idle_minutes"],
+      ["data-absolute", "absolute_minutes"],
+    ].forEach(function (pair) {
+      var input = form.querySelector('input[name="' + pair[1] + '"]');
+      if (!input || !button.hasAttribute(pair[0])) return;
+      input.value = button.getAttribute(pair[0]);
+      showMinutesWords(input);
+    });
+    var status = document.getElementById("policy-fill-status");
+    if (status) status.textContent = button.getAttribute("data-fill-message");
+    custom.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // Times come from the server in UTC: <time datetime="…Z" title="… UTC">.
+  // Show them in the viewer's own time zone: the title of every one, and the
+  // text of those that show the exact time or a date.
+  var exact = new Intl.DateTimeFormat(undefined, {
+    weekday: "short",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZoneName: "short",
+  });
+  var dateOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+
+  function localTimes() {
+    document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d.getTime())) return;
+      el.setAttribute("data-localized", "");
+      if (el.hasAttribute("title")) el.title = exact.format(d);
+      if (el.hasAttribute("data-local-text")) {
+        el.textContent = exact.format(d);
+      } else if (/^\d{1,2} [A-Z][a-z]{2} \d{4}$/.test(el.textContent.trim())) {
+        el.textContent = dateOnly.format(d);
+      }
+    });
+  }
+  localTimes();
+  document.addEventListener("htmx:afterSettle", localTimes);
+
+  // Escape steps back out: it closes an open disclosure (End…) and returns
+  // to its summary, and cancels an in-place confirmation, whose Cancel puts
+  // the focus back on the button that opened it.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape" || !evt.target.closest) return;
+    var details = evt.target.closest("details[open][data-escape-closes]");
+    if (details) {
+      evt.preventDefault();
+      details.open = false;
+      details.querySelector("summary").focus();
+      return;
+    }
+    var region = evt.target.closest("[data-escape-cancel]");
+    var cancel = region && region.querySelector("[data-cancel]");
+    if (cancel) {
+      evt.preventDefault();
+      cancel.click();
+    }
+  });
+})();
