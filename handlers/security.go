@@ -22,11 +22,8 @@ const (
 // change it, and sign-out-everywhere.
 func (s *Server) securityPage(c echo.Context) error {
 	noStore(c)
-	acct, err := s.store.Account(c.Request().Context(), principal(c).AccountID)
-	if err != nil {
-		return err
-	}
-	card := s.policyCard(c, acct.Overrides())
+	// The overrides came with the session in the request's one lookup.
+	card := s.policyCard(c, principal(c).Overrides)
 	switch c.QueryParam("status") {
 	case statusSaved:
 		card.Status = savedMessage(card.Effective)
@@ -67,11 +64,7 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acct, err := s.store.Account(ctx, p.AccountID)
-	if err != nil {
-		return err
-	}
-	card := s.policyCard(c, acct.Overrides())
+	card := s.policyCard(c, principal(c).Overrides)
 	card.Form = form.values()
 	decide := func(old policy.Overrides) (policy.Overrides, error) {
 		next := form.apply(old, s.settings)
@@ -79,7 +72,7 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	}
 	// Validate before asking for the password, so the owner fixes the values first.
 	if len(ferrs) == 0 {
-		_, err = decide(acct.Overrides())
+		_, err = decide(principal(c).Overrides)
 		if !errors.As(err, &ferrs) && err != nil {
 			return err
 		}
@@ -137,11 +130,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acct, err := s.store.Account(ctx, p.AccountID)
-	if err != nil {
-		return err
-	}
-	old := acct.Overrides()
+	old := principal(c).Overrides
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
 	if len(ferrs) == 0 {
 		next := form.apply(old, s.settings)
