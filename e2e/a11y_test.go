@@ -91,6 +91,19 @@ func TestEveryPageAndStatePassesAxe(t *testing.T) {
 				t.Errorf("an engineer on the security page sees %q", got)
 			}
 			wantAccessible(t, engineer, scheme+": 403 page")
+
+			// The idle-expiry warning, shown by a one-minute idle timeout.
+			short := shortPolicyServer(t)
+			shortTeam := apptest.NewTeam(t, short.Store)
+			warned := newBrowser(t)
+			setColorScheme(t, warned, scheme)
+			signIn(t, warned, short, shortTeam.Owner.Email)
+			do(t, warned, chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-card]`)))
+			if _, err := short.Store.DB().Exec(`UPDATE sessions SET last_seen_at = now() - interval '40 seconds' WHERE user_id = $1`, shortTeam.Owner.ID); err != nil {
+				t.Fatal(err)
+			}
+			do(t, warned, chromedp.Navigate(short.URL+"/settings/security"), chromedp.WaitVisible(chromedp.CSS("#idle-warning [data-stay-signed-in]")))
+			wantAccessible(t, warned, scheme+": idle-expiry warning shown")
 		})
 	}
 }
@@ -186,6 +199,11 @@ func walkOwnerStates(t *testing.T, ctx context.Context, srv *apptest.Server, tea
 	typeInto(t, ctx, "#policy-absolute", "120")
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=impact-count]")`)
 	check("security page, preview shown")
+	waitHTMX(t, ctx, `[data-testid=policy-form]`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=quick-fill-nist-aal2]`)))
+	waitFor(t, ctx, `document.getElementById("policy-fill-status").textContent !== "" && document.getElementById("policy-idle").value === "60"`)
+	waitHTMX(t, ctx, `[data-testid=policy-form]`)
+	check("security page, after a quick-fill")
 
 	// Outside the sudo window: the password prompts, the confirmation, its
 	// error, and the result.

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -56,7 +55,7 @@ func TestAuditLogInTheBrowser(t *testing.T) {
 		t.Error("the first page does not hold 50 events")
 	}
 	screenshot(t, b, "audit")
-	if v := auditAxeViolations(t, b); v != "" {
+	if v := axeViolations(t, b); v != "" {
 		t.Errorf("accessibility problems on the audit log:\n%s", v)
 	}
 
@@ -98,27 +97,7 @@ func TestAuditLogInTheBrowser(t *testing.T) {
 		t.Error("the filtered list does not hold just the policy change")
 	}
 	screenshot(t, b, "audit-filtered")
-	if v := auditAxeViolations(t, b); v != "" {
+	if v := axeViolations(t, b); v != "" {
 		t.Errorf("accessibility problems on the filtered log:\n%s", v)
 	}
-}
-
-// auditAxeViolations runs axe-core (WCAG 2 A and AA rules) on the page and
-// lists what it finds, one rule per line; "" when nothing.
-func auditAxeViolations(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	src, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatalf("read axe-core: %v", err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
-		t.Fatalf("load axe-core: %v", err)
-	}
-	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {runOnly: ["wcag2a", "wcag2aa"]}).then(r =>
-		r.violations.map(v => v.id + ": " + v.help + " (" + v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", ") + ")").join("\n"))`,
-		chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("run axe-core: %v", err)
-	}
-	return out
 }

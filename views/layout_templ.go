@@ -184,7 +184,7 @@ func navBar(p Page) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<header class=\"border-b border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-800\"><div class=\"mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6 md:flex-nowrap lg:px-8\"><p class=\"flex min-w-0 flex-1 items-baseline gap-2 md:flex-initial\"><span class=\"text-lg font-bold tracking-tight\">Curfew</span> <span class=\"hint truncate\" title=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<header class=\"border-b border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-800\"><div class=\"mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6 md:flex-nowrap lg:px-8\"><p class=\"flex min-w-0 flex-1 items-baseline gap-2 md:flex-initial\"><span class=\"text-lg font-bold tracking-tight\">Curfew</span> <span class=\"hint truncate\" title=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -245,7 +245,7 @@ func navBar(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\"> <span class=\"hint hidden max-w-[16rem] truncate lg:inline-block\" title=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\"> <span class=\"hint hidden max-w-[18rem] truncate lg:inline-block\" title=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

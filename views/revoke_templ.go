@@ -178,7 +178,7 @@ func revokeStart(m RevokeSummary) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if m.Step == RevokeDone {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"mt-3 rounded-md bg-emerald-50 p-3 text-sm font-medium text-emerald-900 ring-1 ring-emerald-300 dark:bg-emerald-900/40 dark:text-emerald-100\" role=\"status\" aria-live=\"polite\" tabindex=\"-1\" data-autofocus data-testid=\"revoke-result\">Signed out ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"mt-3 rounded-md bg-emerald-50 p-3 text-sm font-medium text-emerald-900 ring-1 ring-emerald-300 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:bg-emerald-900/40 dark:text-emerald-100\" role=\"status\" aria-live=\"polite\" tabindex=\"-1\" data-autofocus data-testid=\"revoke-result\">Signed out ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -260,7 +260,7 @@ func revokeConfirm(m RevokeSummary) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\"><p id=\"revoke-consequence\" class=\"mt-2 font-medium\" aria-live=\"polite\" tabindex=\"-1\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\"><p id=\"revoke-consequence\" class=\"mt-2 rounded-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-4 dark:focus-visible:ring-offset-slate-800\" aria-live=\"polite\" tabindex=\"-1\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -277,7 +277,7 @@ func revokeConfirm(m RevokeSummary) templ.Component {
 		var templ_7745c5c3_Var9 string
 		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(m.consequence())
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/revoke.templ`, Line: 115, Col: 172}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/revoke.templ`, Line: 115, Col: 322}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
