@@ -45,9 +45,10 @@ func TestRunCountsTheWindowOnly(t *testing.T) {
 	if r.OK+r.Errors >= total {
 		t.Errorf("counted %d of %d requests: the warm-up must not count", r.OK+r.Errors, total)
 	}
-	// 4 workers, 5 ms each, 200 ms: about 160 requests; sleeping only ever takes longer.
-	if r.OK+r.Errors > 170 || r.OK+r.Errors < 40 {
-		t.Errorf("counted %d requests in the window, want about 160 at most", r.OK+r.Errors)
+	// 4 workers, 5 ms each, 200 ms: at most about 160 requests (sleeping only
+	// ever takes longer, so a busy machine counts fewer, never more).
+	if r.OK+r.Errors > 170 || r.OK+r.Errors == 0 {
+		t.Errorf("counted %d requests in the window, want between 1 and about 160", r.OK+r.Errors)
 	}
 	if r.Errors == 0 || r.FirstError == nil {
 		t.Errorf("errors = %d (%v), want some", r.Errors, r.FirstError)
