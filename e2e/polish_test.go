@@ -112,7 +112,7 @@ func TestTimesShowInTheViewersTimeZone(t *testing.T) {
 func TestHeaderFitsOnOneLine(t *testing.T) {
 	srv := apptest.NewServer(t)
 	team := apptest.NewTeam(t, srv.Store)
-	if _, err := srv.Store.DB().Exec(`UPDATE accounts SET name = 'Northwind Traders International Holdings Limited' WHERE id = $1`, team.Account.ID); err != nil {
+	if _, err := srv.Store.DB().Exec(`UPDATE accounts SET name = 'Northwind Traders International Holdings Limited ' || id WHERE id = $1`, team.Account.ID); err != nil {
 		t.Fatal(err)
 	}
 	ctx := newBrowser(t)

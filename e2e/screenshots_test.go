@@ -112,6 +112,14 @@ func capture(t *testing.T, ctx context.Context, name string, shot chromedp.Actio
 func seedNorthwind(t *testing.T, st *store.Store) string {
 	t.Helper()
 	ctx := context.Background()
+	// The test database lives as long as the package run: move an earlier
+	// run's Northwind (go test -count=2) out of the way.
+	if _, err := st.DB().Exec(`UPDATE accounts SET name = name || ' ' || id WHERE lower(name) = 'northwind traders'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE users SET email = id || '.' || email WHERE email LIKE '%@northwind.example'`); err != nil {
+		t.Fatal(err)
+	}
 	acct, err := st.CreateAccount(ctx, "Northwind Traders")
 	if err != nil {
 		t.Fatal(err)
