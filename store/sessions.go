@@ -100,7 +100,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 // can tell the person why they were signed out.
 func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthSession, error) {
 	var a AuthSession
-	stmt, err := s.lookupStmt(ctx)
+	stmt, err := s.prepared(ctx, sessionByTokenHashSQL)
 	if err != nil {
 		return a, err
 	}
@@ -108,9 +108,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 	return a, notFound(err, "look up session")
 }
 
-// sessionByTokenHashSQL is the lookup; prepared once per connection, it is
-// planned once instead of on every request (planning cost ten times the
-// execution: docs/performance.md).
+// sessionByTokenHashSQL is the lookup, run as a prepared statement.
 const sessionByTokenHashSQL = `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
 			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,

@@ -129,19 +129,25 @@ type SessionCounts struct {
 func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64, active ActiveAt, exceptID string) (SessionCounts, error) {
 	var c SessionCounts
 	args := append(active.args(accountID), nullUUID(exceptID), userID)
-	// Grouping by person first is one hash aggregate; count(DISTINCT) would
-	// sort every session twice.
-	err := s.db.GetContext(ctx, &c, `SELECT coalesce(sum(n), 0) AS sessions, count(*) AS people,
-			coalesce(sum(n - mine), 0) AS other_sessions, count(*) FILTER (WHERE n > mine) AS other_people
-		FROM (SELECT count(*) AS n, count(*) FILTER (WHERE s.id = $5::uuid) AS mine
-			FROM sessions s
-			WHERE `+activeSessions+` AND ($6::bigint = 0 OR s.user_id = $6)
-			GROUP BY s.user_id) AS per_person`, args...)
+	stmt, err := s.prepared(ctx, countActiveSessionsSQL)
 	if err != nil {
+		return SessionCounts{}, err
+	}
+	if err := stmt.GetContext(ctx, &c, args...); err != nil {
 		return SessionCounts{}, fmt.Errorf("count active sessions: %w", err)
 	}
 	return c, nil
 }
+
+// countActiveSessionsSQL runs on every security page view, so it is prepared.
+// Grouping by person first is one hash aggregate; count(DISTINCT) would sort
+// every session twice.
+const countActiveSessionsSQL = `SELECT coalesce(sum(n), 0) AS sessions, count(*) AS people,
+		coalesce(sum(n - mine), 0) AS other_sessions, count(*) FILTER (WHERE n > mine) AS other_people
+	FROM (SELECT count(*) AS n, count(*) FILTER (WHERE s.id = $5::uuid) AS mine
+		FROM sessions s
+		WHERE ` + activeSessions + ` AND ($6::bigint = 0 OR s.user_id = $6)
+		GROUP BY s.user_id) AS per_person`
 
 // Revoked is the outcome of ending sessions in bulk.
 type Revoked struct {
