@@ -136,7 +136,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 		if reason := expiry.Expired(now); reason != policy.ReasonNone {
-			if err := s.store.EndExpiredSession(ctx, row.ID, reason, now); err != nil {
+			if err := s.store.EndSessionOnUse(ctx, row.ID, reason, now); err != nil {
 				return err
 			}
 			s.clearToken(c)
@@ -149,7 +149,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if revoked, reason := row.RevokedByAccount(); revoked {
 			// Ended by sign-out-everywhere; mark the row on its way out.
-			if err := s.store.EndExpiredSession(ctx, row.ID, policy.Reason(reason), now); err != nil {
+			if err := s.store.EndSessionOnUse(ctx, row.ID, policy.Reason(reason), now); err != nil {
 				return err
 			}
 			s.clearToken(c)

@@ -81,7 +81,7 @@ func (s *Server) classify(err error, c echo.Context) *Error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: "Some values need fixing.", Fields: fe}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "That does not exist, or it belongs to another account."}
-	case errors.Is(err, middleware.ErrCSRFInvalid), errors.Is(err, middleware.ErrCSRFInvalid):
+	case errors.Is(err, middleware.ErrCSRFInvalid):
 		return csrfError()
 	case errors.As(err, &he):
 		msg := http.StatusText(he.Code)

@@ -130,13 +130,13 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) erro
 	return nil
 }
 
-// EndExpiredSession marks a session ended by the idle or absolute rule, or by
-// an account-wide revocation found on its next request.
-func (s *Store) EndExpiredSession(ctx context.Context, id string, reason policy.Reason, now time.Time) error {
+// EndSessionOnUse marks a session ended when its next request finds it over:
+// by the idle or absolute rule, or by the account's sign-out-everywhere.
+func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Reason, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
 		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason))
 	if err != nil {
-		return fmt.Errorf("end expired session: %w", err)
+		return fmt.Errorf("end session: %w", err)
 	}
 	return nil
 }
