@@ -30,13 +30,14 @@ func (s *Store) PolicyImpactPreview(ctx context.Context, accountID int64, curren
 	// + absolute, so the cut-offs below are "now - limit".
 	var im PolicyImpact
 	err := s.db.GetContext(ctx, &im, `SELECT count(*) AS sessions,
-			count(DISTINCT user_id) AS people,
-			coalesce(bool_or(id = $6::uuid), false) AS includes_current,
-			count(*) FILTER (WHERE user_id = $7) AS yours
-		FROM sessions
-		WHERE account_id = $1 AND revoked_at IS NULL
-		  AND last_seen_at > $2 AND created_at > $3
-		  AND (last_seen_at <= $4 OR created_at <= $5)`,
+			count(DISTINCT s.user_id) AS people,
+			coalesce(bool_or(s.id = $6::uuid), false) AS includes_current,
+			count(*) FILTER (WHERE s.user_id = $7) AS yours
+		FROM sessions s
+		WHERE s.account_id = $1 AND s.revoked_at IS NULL
+		  AND s.last_seen_at > $2 AND s.created_at > $3
+		  AND (s.last_seen_at <= $4 OR s.created_at <= $5)
+		  AND `+notRevokedByAccount,
 		accountID,
 		now.Add(-current.Idle()), now.Add(-current.Absolute()),
 		now.Add(-next.Idle()), now.Add(-next.Absolute()),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"curfew/internal/apptest"
+	"curfew/policy"
 	"curfew/store"
 )
 
@@ -67,6 +68,19 @@ func TestLargeRevocationTakesEffectBeforeRowsAreMarked(t *testing.T) {
 	}
 	if after, _ := st.SessionByTokenHash(ctx, afterHash); func() bool { e, _ := after.RevokedByAccount(); return e }() {
 		t.Errorf("a session started after the revocation counts as revoked")
+	}
+
+	// The policy preview does not count them as sessions a change would end.
+	if _, err := st.DB().Exec(`UPDATE sessions SET last_seen_at = $2 WHERE user_id = $1`, team.Engineer.ID, now.Add(-10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	im, err := st.PolicyImpactPreview(ctx, team.Account.ID, defaultPolicy, policy.Effective{IdleMinutes: 5, AbsoluteMinutes: 20160},
+		caller, team.Owner.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.Sessions != 1 {
+		t.Errorf("preview counts %d sessions, want only the one started after the revocation", im.Sessions)
 	}
 
 	n, err := st.MarkRevokedSessions(ctx, team.Account.ID, active)
