@@ -123,7 +123,6 @@ func (q auditQuery) url(path string, before int64, extra url.Values) string {
 func (s *Server) auditPage(c echo.Context) error {
 	p := principal(c)
 	ctx := c.Request().Context()
-	noStore(c)
 	q, errs := parseAuditQuery(c)
 	if errs != nil && isHTMX(c) {
 		return auditQueryError(errs)
@@ -296,7 +295,6 @@ func (s *Server) apiAudit(c echo.Context) error {
 func (s *Server) auditExport(c echo.Context) error {
 	p := principal(c)
 	ctx := c.Request().Context()
-	noStore(c)
 	q, errs := parseAuditQuery(c)
 	format := c.QueryParam("format")
 	if format != "csv" && format != "json" {

@@ -129,31 +129,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		now := s.now()
 		eff := s.settings.EffectivePolicy(row.Overrides())
-		if row.RevokedAt != nil {
-			s.clearToken(c)
-			c.Set(ctxSignedOut, signedOut{reason: revokedReason(row.RevokedReason)})
-			return next(c)
-		}
 		expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
-		if reason := expiry.Expired(now); reason != policy.ReasonNone {
-			if err := s.store.EndSessionOnUse(ctx, row.ID, reason, now); err != nil {
-				return err
+		if so, record := endedBy(row, eff, expiry, now); so.reason != policy.ReasonNone {
+			if record != policy.ReasonNone {
+				if err := s.store.EndSessionOnUse(ctx, row.ID, record, now); err != nil {
+					return err
+				}
 			}
 			s.clearToken(c)
-			minutes := eff.IdleMinutes
-			if reason == policy.ReasonAbsolute {
-				minutes = eff.AbsoluteMinutes
-			}
-			c.Set(ctxSignedOut, signedOut{reason: reason, minutes: minutes})
-			return next(c)
-		}
-		if revoked, reason := row.RevokedByAccount(); revoked {
-			// Ended by sign-out-everywhere; mark the row on its way out.
-			if err := s.store.EndSessionOnUse(ctx, row.ID, policy.Reason(reason), now); err != nil {
-				return err
-			}
-			s.clearToken(c)
-			c.Set(ctxSignedOut, signedOut{reason: policy.ReasonRevoked})
+			c.Set(ctxSignedOut, so)
 			return next(c)
 		}
 		if now.Sub(row.LastSeenAt) >= touchEvery {
@@ -184,6 +168,27 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		})
 		return next(c)
 	}
+}
+
+// endedBy says whether a session the lookup found is over and why, for the
+// person, and the reason to record on its row now (none when the row already
+// says it ended). Time limits come first: a session past them had ended before
+// any sign-out-everywhere reached it.
+func endedBy(row store.AuthSession, eff policy.Effective, expiry policy.Expiry, now time.Time) (signedOut, policy.Reason) {
+	if row.RevokedAt != nil {
+		return signedOut{reason: revokedReason(row.RevokedReason)}, policy.ReasonNone
+	}
+	if reason := expiry.Expired(now); reason != policy.ReasonNone {
+		minutes := eff.IdleMinutes
+		if reason == policy.ReasonAbsolute {
+			minutes = eff.AbsoluteMinutes
+		}
+		return signedOut{reason: reason, minutes: minutes}, reason
+	}
+	if revoked, reason := row.RevokedByAccount(); revoked {
+		return signedOut{reason: policy.ReasonRevoked}, policy.Reason(reason)
+	}
+	return signedOut{}, policy.ReasonNone
 }
 
 func revokedReason(r *string) policy.Reason {

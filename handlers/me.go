@@ -13,7 +13,6 @@ import (
 // in, for every role, with a way to end any of them or all the others.
 func (s *Server) mySessionsPage(c echo.Context) error {
 	p := principal(c)
-	noStore(c)
 	after, err := sessionListCursor(c)
 	if err != nil {
 		return err

@@ -38,10 +38,17 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // fragment htmx asked for. A history-restore request gets the page.
 func renderPageOrFragment(c echo.Context, status int, page, fragment templ.Component) error {
 	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
-	if isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
+	if wantsFragment(c) {
 		return render(c, status, fragment)
 	}
 	return render(c, status, page)
+}
+
+// wantsFragment reports whether renderPageOrFragment will pick the fragment
+// (an htmx swap; a history restore needs the whole page), so a handler can
+// skip work only the page needs.
+func wantsFragment(c echo.Context) bool {
+	return isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true"
 }
 
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
@@ -80,5 +87,3 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 func noStore(c echo.Context) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

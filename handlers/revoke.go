@@ -57,7 +57,6 @@ const badScope = `Choose "all" (everyone) or "others" (everyone but you).`
 // revokeSection is GET /settings/security/revoke-sessions: the section in its
 // first step, which Cancel puts back.
 func (s *Server) revokeSection(c echo.Context) error {
-	noStore(c)
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, "/settings/security#revoke-section")
 	}
@@ -71,7 +70,6 @@ func (s *Server) revokeSection(c echo.Context) error {
 // confirmRevokeSessions is POST /settings/security/revoke-sessions/confirm:
 // the confirmation with how many sessions of how many people each scope ends.
 func (s *Server) confirmRevokeSessions(c echo.Context) error {
-	noStore(c)
 	m, err := s.revokeSummary(c)
 	if err != nil {
 		return err
@@ -92,7 +90,6 @@ func (s *Server) confirmRevokeSessions(c echo.Context) error {
 // window, ends the sessions, and shows how many; a browser whose own session
 // ended goes to the sign-in page.
 func (s *Server) revokeSessions(c echo.Context) error {
-	noStore(c)
 	scope, ok := parseRevokeScope(c.FormValue("scope"))
 	if !ok {
 		return s.reconfirmRevoke(c, c.FormValue("scope"), func(m *views.RevokeSummary) { m.ScopeError = badScope })
@@ -129,7 +126,6 @@ func (s *Server) revokeSessions(c echo.Context) error {
 
 // reconfirmRevoke shows the confirmation again (422) with what needs fixing.
 func (s *Server) reconfirmRevoke(c echo.Context, scope string, fix func(*views.RevokeSummary)) error {
-	noStore(c)
 	m, err := s.revokeSummary(c)
 	if err != nil {
 		return err

@@ -21,7 +21,6 @@ const (
 // securityPage is the owner's security page: the policy in force, the form to
 // change it, and sign-out-everywhere.
 func (s *Server) securityPage(c echo.Context) error {
-	noStore(c)
 	// The overrides came with the session in the request's one lookup.
 	card := s.policyCard(c, principal(c).Overrides)
 	switch c.QueryParam("status") {
@@ -57,7 +56,6 @@ func (s *Server) fillStandard(card views.PolicyCard, st policy.Standard) views.P
 // post a redirect (303) or the page with its errors (422). Outside the sudo
 // window the card asks for the password and the save goes through with it.
 func (s *Server) updatePolicy(c echo.Context) error {
-	noStore(c)
 	ctx := c.Request().Context()
 	p := principal(c)
 	form, ferrs, err := s.readPolicyForm(c)
@@ -123,7 +121,6 @@ func (s *Server) updatePolicy(c echo.Context) error {
 // the policy the form would put in force and the sessions it would end at
 // once. Nothing is saved.
 func (s *Server) previewPolicy(c echo.Context) error {
-	noStore(c)
 	ctx := c.Request().Context()
 	p := principal(c)
 	form, ferrs, err := s.readPolicyForm(c)

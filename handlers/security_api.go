@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -41,14 +40,12 @@ func (s *Server) securityBody(o policy.Overrides) securityBody {
 
 // apiGetSecurity is the account's policy: overrides, effective values, bounds.
 func (s *Server) apiGetSecurity(c echo.Context) error {
-	noStore(c)
 	return c.JSON(http.StatusOK, s.securityBody(principal(c).Overrides))
 }
 
 // apiPatchSecurity changes the overrides: a field left out stays as it is,
 // null clears it. Same validation, sudo window and audit as the page.
 func (s *Server) apiPatchSecurity(c echo.Context) error {
-	noStore(c)
 	ctx := c.Request().Context()
 	p := principal(c)
 	patch, err := decodePolicyPatch(c.Request().Body)
@@ -96,19 +93,11 @@ func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
 // whole number or null (else 422 naming the field). Walking the tokens keeps
 // "absent" apart from "null" and catches repeated keys.
 func decodePolicyPatch(body io.Reader) (policyPatch, error) {
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return policyPatch{}, he
-		}
-		return policyPatch{}, &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body could not be read."}
-	}
-	raw = bytes.TrimSpace(raw)
 	notObject := &Error{Status: http.StatusBadRequest, Code: "bad_request",
 		Message: `The body must be a JSON object, such as {"idle_minutes": 60, "absolute_minutes": 480}.`}
-	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) {
-		return policyPatch{}, notObject
+	raw, err := readJSONObject(body, notObject.Message)
+	if err != nil {
+		return policyPatch{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if _, err := dec.Token(); err != nil {

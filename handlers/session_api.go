@@ -31,7 +31,6 @@ type sessionBody struct {
 // apiSession describes the caller's session under the account's current policy.
 func (s *Server) apiSession(c echo.Context) error {
 	p := principal(c)
-	noStore(c)
 	return c.JSON(http.StatusOK, sessionBody{
 		User:                   sessionUser{ID: p.UserID, Email: p.Email, Role: p.Role},
 		Account:                sessionAccount{ID: p.AccountID, Name: p.AccountName},

@@ -128,12 +128,6 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 	return l
 }
 
-// wantsFragment reports whether renderPageOrFragment will pick the fragment,
-// so a handler can skip work only the page needs.
-func wantsFragment(c echo.Context) bool {
-	return isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true"
-}
-
 func roleLabel(role string) string {
 	switch role {
 	case store.RoleOwner:
@@ -207,7 +201,6 @@ func listNotice(c echo.Context) string {
 // of the account, most recently active first. htmx asks for the next rows.
 func (s *Server) accountSessionsPage(c echo.Context) error {
 	p := principal(c)
-	noStore(c)
 	after, err := sessionListCursor(c)
 	if err != nil {
 		return err
@@ -294,7 +287,6 @@ type sessionsJSON struct {
 // account's active sessions, most recently active first.
 func (s *Server) apiAccountSessions(c echo.Context) error {
 	p := principal(c)
-	noStore(c)
 	fields := map[string]string{}
 	after, ok := parseCursor(c.QueryParam("after"))
 	if !ok {

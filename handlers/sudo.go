@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -104,55 +101,4 @@ func (s *Server) apiReauth(c echo.Context) error {
 		"authenticated_at": p.AuthenticatedAt.UTC(),
 		"sudo_expires_at":  p.AuthenticatedAt.Add(policy.SudoWindow).UTC(),
 	})
-}
-
-// decodeJSON reads a request body that must be one JSON object with only known
-// fields: 400 when it is not an object, 422 for wrong types or unknown fields.
-func decodeJSON(c echo.Context, dst any) error {
-	body, err := io.ReadAll(c.Request().Body)
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		return he // too large
-	}
-	// The whole body, not just a first value: "{}}" is not one JSON object.
-	raw := bytes.TrimSpace(body)
-	if err != nil || !json.Valid(raw) {
-		return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body must be one JSON object."}
-	}
-	if len(raw) == 0 || raw[0] != '{' {
-		return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The body must be a JSON object."}
-	}
-	strict := json.NewDecoder(bytesReader(raw))
-	strict.DisallowUnknownFields()
-	if err := strict.Decode(dst); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-				Message: "Some values have the wrong type.", Fields: map[string]string{te.Field: "must be " + jsonTypeName(te.Type.Kind().String())}}
-		}
-		if msg := err.Error(); len(msg) > len("json: unknown field ") && msg[:len("json: unknown field ")] == "json: unknown field " {
-			field := msg[len("json: unknown field "):]
-			if len(field) >= 2 {
-				field = field[1 : len(field)-1]
-			}
-			return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-				Message: "Unknown field " + field + ".", Fields: map[string]string{field: "is not a known field"}}
-		}
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: "The JSON object does not have the expected shape."}
-	}
-	return nil
-}
-
-func jsonTypeName(kind string) string {
-	switch kind {
-	case "int", "int64", "int32":
-		return "a whole number"
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "ptr":
-		return "a whole number or null"
-	}
-	return "of another type"
 }
