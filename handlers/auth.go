@@ -36,6 +36,10 @@ type Principal struct {
 	Expiry          policy.Expiry
 	CreatedAt       time.Time
 	AuthenticatedAt time.Time
+	// revokedThrough and revokedKept are the account's revocation point as
+	// this request's lookup read it.
+	revokedThrough int64
+	revokedKept    string
 }
 
 // IsOwner reports the owner role.
@@ -165,6 +169,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			Expiry:          expiry,
 			CreatedAt:       row.CreatedAt,
 			AuthenticatedAt: row.AuthenticatedAt,
+			revokedThrough:  row.AccountRevokedThrough,
+			revokedKept:     deref(row.AccountRevokedKept),
 		})
 		return next(c)
 	}
@@ -189,6 +195,13 @@ func endedBy(row store.AuthSession, eff policy.Effective, expiry policy.Expiry, 
 		return signedOut{reason: policy.ReasonRevoked}, policy.Reason(reason)
 	}
 	return signedOut{}, policy.ReasonNone
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func revokedReason(r *string) policy.Reason {

@@ -18,14 +18,33 @@ import (
 // those an owner ended.
 const revokedLoginURL = "/login?reason=revoked"
 
-// revokeSummary is the sign-out-everywhere section of the security page: how
-// many sessions of how many people it would end.
+// revokeSummary is the sign-out-everywhere section: how many sessions of how
+// many people it would end, counted now.
 func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 	p := principal(c)
 	n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, 0, s.activeAt(p), p.SessionID)
 	if err != nil {
 		return views.RevokeSummary{}, err
 	}
+	return s.summaryOf(c, n), nil
+}
+
+// recentRevokeSummary is revokeSummary for the security page, where counts up
+// to countsTTL old will do (see countsCache). The confirmation counts afresh.
+func (s *Server) recentRevokeSummary(c echo.Context) (views.RevokeSummary, error) {
+	p := principal(c)
+	key := countsKey{accountID: p.AccountID, sessionID: p.SessionID,
+		revokedThrough: p.revokedThrough, revokedKept: p.revokedKept, policy: p.Effective}
+	n, err := s.counts.get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
+		return s.store.CountActiveSessions(ctx, p.AccountID, 0, s.activeAt(p), p.SessionID)
+	})
+	if err != nil {
+		return views.RevokeSummary{}, err
+	}
+	return s.summaryOf(c, n), nil
+}
+
+func (s *Server) summaryOf(c echo.Context, n store.SessionCounts) views.RevokeSummary {
 	return views.RevokeSummary{
 		CSRF:           csrfToken(c),
 		ActiveSessions: n.Sessions,
@@ -33,7 +52,7 @@ func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 		OtherSessions:  n.OtherSessions,
 		OtherPeople:    n.OtherPeople,
 		Scope:          views.RevokeScopeAll,
-	}, nil
+	}
 }
 
 // activeAt is the test for active sessions in the caller's account right now.
@@ -190,8 +209,12 @@ func (s *Server) apiRevokeSessions(c echo.Context) error {
 func (s *Server) revokeAccountSessions(c echo.Context, scope string) (store.Revoked, error) {
 	p := principal(c)
 	r, err := s.store.RevokeAccountSessions(c.Request().Context(), s.actor(c), scope, p.SessionID, s.activeAt(p))
-	if err != nil || !r.Unmarked {
+	if err != nil {
 		return r, err
+	}
+	s.counts.forget(p.AccountID)
+	if !r.Unmarked {
+		return r, nil
 	}
 	go func(accountID int64, active store.ActiveAt) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

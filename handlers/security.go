@@ -153,6 +153,9 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if len(ferrs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
+	if wantsFragment(c) {
+		return renderPageOrFragment(c, status, nil, views.PolicyPreviewUpdate(pv))
+	}
 	card := s.policyCard(c, old)
 	card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
 	page, err := s.securityView(c, card)
@@ -195,7 +198,11 @@ func (s *Server) policyCard(c echo.Context, o policy.Overrides) views.PolicyCard
 }
 
 // renderPolicyCard answers with the card for htmx and the whole page otherwise.
+// The card alone needs no counts, so an htmx request runs no query for them.
 func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyCard) error {
+	if wantsFragment(c) {
+		return renderPageOrFragment(c, status, nil, views.PolicyCardView(card))
+	}
 	page, err := s.securityView(c, card)
 	if err != nil {
 		return err
@@ -204,7 +211,7 @@ func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyC
 }
 
 func (s *Server) securityView(c echo.Context, card views.PolicyCard) (views.Security, error) {
-	revoke, err := s.revokeSummary(c)
+	revoke, err := s.recentRevokeSummary(c)
 	if err != nil {
 		return views.Security{}, err
 	}

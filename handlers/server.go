@@ -42,6 +42,7 @@ type Server struct {
 	cookie   string
 	metrics  *metrics
 	registry *prometheus.Registry
+	counts   *countsCache
 }
 
 // New builds the Echo server with every route and middleware.
@@ -62,6 +63,7 @@ func New(d Deps) (*echo.Echo, error) {
 		log:      d.Logger,
 		now:      d.Now,
 		registry: d.Registry,
+		counts:   newCountsCache(),
 	}
 	s.cookies, s.cookie = newCookieStore(d.Config)
 	m, err := newMetrics(d.Registry)

@@ -241,6 +241,7 @@ func (s *Server) endSession(c echo.Context, onlyUserID int64, listPath string, s
 	if err != nil {
 		return err
 	}
+	s.counts.forget(p.AccountID)
 	if e.ID == p.SessionID {
 		return s.sendToLogin(c, "/login?reason=logout")
 	}
@@ -348,6 +349,7 @@ func (s *Server) apiDeleteAccountSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.counts.forget(p.AccountID)
 	if e.ID == p.SessionID {
 		s.clearToken(c)
 	}

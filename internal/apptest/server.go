@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -35,7 +36,9 @@ type Server struct {
 	URL    string
 	Store  *store.Store
 	Config config.Config
-	http   *httptest.Server
+	// Handler is the server's Echo, for benchmarks that call it in-process.
+	Handler http.Handler
+	http    *httptest.Server
 }
 
 // Option changes the configuration of a test server.
@@ -74,7 +77,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	hs := httptest.NewServer(e)
 	t.Cleanup(hs.Close)
-	return &Server{URL: hs.URL, Store: st, Config: cfg, http: hs}
+	return &Server{URL: hs.URL, Store: st, Config: cfg, Handler: e, http: hs}
 }
 
 // Team is a fresh account with one owner and one engineer.
