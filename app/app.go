@@ -52,6 +52,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(args) > 0 {
 			return UsageError{"serve takes no arguments"}
 		}
+		gc := tuneGC(getenv)
+		logger.Info("garbage collector", "gogc", gc.Percent, "memory_limit_mib", gc.limitMiB(), "from_env", gc.FromEnv)
 		return serve(ctx, cfg, logger, stdout)
 	case "migrate":
 		return withStore(ctx, cfg, logger, func(st *store.Store) error {
