@@ -3,7 +3,8 @@
 #
 # Builds the real binary, gives it a fresh PostgreSQL database (curfew_bench)
 # with demo and bench data, starts it with CURFEW_ENV=dev on a free loopback
-# port, and drives it with cmd/curfew-load at a fixed concurrency:
+# port, and drives it with cmd/curfew-load at a fixed concurrency (the HTTP
+# figures through wrk, the lookup from Go):
 #   (a) GET /healthz, (b) authenticated GET /api/session,
 #   (c) authenticated GET /settings/security (as an owner),
 #   (d) the session lookup query alone, straight to PostgreSQL, run the same way,
@@ -15,6 +16,7 @@
 # Environment:
 #   BENCH_CONCURRENCY (32), BENCH_WARMUP (2s), BENCH_DURATION (10s)
 #   BENCH_GO_BENCH    regexp of Go benchmarks to run (default: all in ./store/)
+#   BENCH_HTTP        what drives the HTTP figures: wrk (default) or go (Go's HTTP client)
 #   BENCH_LOOKUP_VARIANTS=1  also send the lookup SQL by hand three ways (see curfew-load)
 #   DATABASE_URL / CURFEW_PG_*  where PostgreSQL is, as for scripts/pg.sh
 set -euo pipefail
@@ -110,6 +112,7 @@ say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 
 "$WORK/curfew-load" -url "$BASE" -db "$DB_URL" -email "$BENCH_EMAIL" -password "$BENCH_PASSWORD" \
 	-pid "$SERVER_PID" -c "$CONCURRENCY" -warmup "$WARMUP" -d "$DURATION" -results "$WORK/results" \
+	-http "${BENCH_HTTP:-wrk}" \
 	${BENCH_LOOKUP_VARIANTS:+-lookup-variants}
 
 if grep -q '^[a-z]* [0-9.]* [0-9.]* [0-9.]* [1-9]' "$WORK/results"; then
@@ -127,7 +130,7 @@ if ! CURFEW_TEST_DATABASE_URL="$ADMIN_URL" go test -count=1 -run='^$' -bench="$G
 fi
 mkdir -p .data/bench
 cp "$WORK/gobench" .data/bench/gobench.txt
-grep -E '^(Benchmark|scale:)' "$WORK/gobench" | sed -E 's/[[:space:]]+/ /g'
+{ grep -E '^(Benchmark|scale:)' "$WORK/gobench" || true; } | sed -E 's/[[:space:]]+/ /g'
 say "query plans and set-up times of the Go benchmarks: .data/bench/gobench.txt"
 
 awk '$1 == "security" { c = $2 } $1 == "lookup" { d = $2 }

@@ -5,6 +5,11 @@
 // database/sql and lib/pq with the same number of workers and the same pool
 // settings as the server. It samples the server's resident memory meanwhile.
 //
+// The HTTP figures are driven by wrk (Debian's package), a C load generator
+// that costs the shared CPU a fraction of what Go's HTTP client does; -http go
+// drives them with the Go client instead, for comparison. The lookup is driven
+// from Go, through the store's own call.
+//
 //	curfew-load -url http://127.0.0.1:8080 -db "$DATABASE_URL" \
 //	    -email owner@acme.test -password acme-owner-pass -pid 1234
 package main
@@ -21,6 +26,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,6 +51,7 @@ type options struct {
 	results                      string
 	only                         string
 	lookupVariants               bool
+	httpTool, wrk                string
 	load                         loadgen.Options
 }
 
@@ -58,12 +65,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&o.pid, "pid", 0, "server process id, to sample its resident memory (0: don't)")
 	fs.StringVar(&o.results, "results", "", "also write `name req/s p50_ms p99_ms errors cpu_us...` lines to this file")
 	fs.StringVar(&o.only, "only", "healthz,session,security,lookup", "comma-separated scenarios to run")
+	fs.StringVar(&o.httpTool, "http", "wrk", "what drives the HTTP figures: wrk or go (Go's net/http client)")
+	fs.StringVar(&o.wrk, "wrk", "wrk", "the wrk command")
 	fs.BoolVar(&o.lookupVariants, "lookup-variants", false, "also send the lookup SQL by hand: as lib/pq does by default, with binary_parameters=yes, and prepared")
 	fs.IntVar(&o.load.Concurrency, "c", 32, "concurrent workers (connections)")
 	fs.DurationVar(&o.load.Warmup, "warmup", 2*time.Second, "warm-up before each measured window")
 	fs.DurationVar(&o.load.Duration, "d", 10*time.Second, "measured window of each scenario")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch o.httpTool {
+	case "go":
+	case "wrk":
+		path, err := exec.LookPath(o.wrk)
+		if err != nil {
+			return fmt.Errorf("wrk not found (%v): install it (apt-get install wrk; `make bench` does), or pass -http go", err)
+		}
+		o.wrk = path
+	default:
+		return fmt.Errorf("-http %q: want wrk or go", o.httpTool)
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(o.only, ",") {
@@ -82,16 +102,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	cpu := &cpuMeter{serverPID: o.pid, dbName: dbName(o.dbURL)}
 	o.load.OnWindow = cpu.window
 
-	var results []loadgen.Result
+	var figures []figure
 	var costs []cpuCost
-	report := func(r loadgen.Result) {
-		fmt.Fprintln(stdout, r)
-		c := cpu.perRequest(r.OK + r.Errors)
+	report := func(f figure, c cpuCost) {
+		fmt.Fprintln(stdout, f)
 		fmt.Fprintf(stdout, "    %-30s %s\n", "CPU per request", c)
-		results = append(results, r)
+		figures = append(figures, f)
 		costs = append(costs, c)
 	}
-	scenarios := []struct{ key, name, path, cookie string }{
+	scenarios := []scenario{
 		{"healthz", "(a) GET /healthz", "/healthz", ""},
 		{"session", "(b) GET /api/session", "/api/session", cookie},
 		{"security", "(c) GET /settings/security", "/settings/security", cookie},
@@ -101,9 +120,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			continue
 		}
 		stop := mem.start()
+		if o.httpTool == "wrk" {
+			f, c, err := wrkFigure(ctx, o, client, sc, cpu)
+			stop()
+			if err != nil {
+				return err
+			}
+			report(f, c)
+			continue
+		}
 		r := loadgen.Run(ctx, sc.name, o.load, getOp(client, o.base+sc.path, sc.cookie))
 		stop()
-		report(r)
+		report(figureOf(r, "go"), cpu.perRequest(r.OK+r.Errors))
 	}
 	if want["lookup"] {
 		rs, err := lookupLoad(ctx, o)
@@ -111,16 +139,47 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		for _, r := range rs {
-			report(r)
+			report(figureOf(r, "go"), cpu.perRequest(r.OK+r.Errors))
 		}
 	}
 	if o.pid != 0 {
 		fmt.Fprintln(stdout, mem)
 	}
 	if o.results != "" {
-		return writeResults(o.results, results, costs, mem)
+		return writeResults(o.results, figures, costs, mem)
 	}
 	return nil
+}
+
+// scenario is one HTTP figure: a key for -only and the results file, and the
+// request.
+type scenario struct{ key, name, path, cookie string }
+
+// figure is one measured line, whichever tool measured it.
+type figure struct {
+	name, tool    string
+	concurrency   int
+	window        time.Duration
+	ok, errors    int
+	firstError    error
+	p50, p99, max time.Duration
+}
+
+func figureOf(r loadgen.Result, tool string) figure {
+	return figure{name: r.Name, tool: tool, concurrency: r.Concurrency, window: r.Window, ok: r.OK, errors: r.Errors,
+		firstError: r.FirstError, p50: r.Quantile(0.5), p99: r.Quantile(0.99), max: r.Max()}
+}
+
+func (f figure) throughput() float64 { return float64(f.ok) / f.window.Seconds() }
+
+// String is the one-line report: throughput, p50, p99 and the error count.
+func (f figure) String() string {
+	s := fmt.Sprintf("%-34s c=%d %4.0fs  %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %6.1f ms  (%d ok, %d errors; %s)",
+		f.name, f.concurrency, f.window.Seconds(), f.throughput(), ms(f.p50), ms(f.p99), ms(f.max), f.ok, f.errors, f.tool)
+	if f.firstError != nil {
+		s += fmt.Sprintf("  first error: %v", f.firstError)
+	}
+	return s
 }
 
 func newHTTPClient(conns int) *http.Client {
@@ -381,7 +440,7 @@ func procStatus(pid int, field string) int64 {
 	return 0
 }
 
-func writeResults(path string, results []loadgen.Result, costs []cpuCost, mem *memSampler) error {
+func writeResults(path string, figures []figure, costs []cpuCost, mem *memSampler) error {
 	var b strings.Builder
 	keys := map[string]string{
 		"(a) GET /healthz": "healthz", "(b) GET /api/session": "session",
@@ -389,10 +448,10 @@ func writeResults(path string, results []loadgen.Result, costs []cpuCost, mem *m
 		"(d1) raw SQL, lib/pq default": "lookup_raw", "(d2) raw SQL, binary_parameters=yes": "lookup_binary",
 		"(d3) raw SQL, prepared statement": "lookup_prepared",
 	}
-	for i, r := range results {
+	for i, f := range figures {
 		c := costs[i]
-		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d %.1f %.1f %.1f\n", keys[r.Name], r.Throughput(),
-			ms(r.Quantile(0.5)), ms(r.Quantile(0.99)), r.Errors, us(c.server), us(c.postgres), us(c.self))
+		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d %.1f %.1f %.1f\n", keys[f.name], f.throughput(),
+			ms(f.p50), ms(f.p99), f.errors, us(c.server), us(c.postgres), us(c.self))
 	}
 	if mem.pid != 0 {
 		mem.mu.Lock()
