@@ -67,6 +67,23 @@ func BenchmarkScale(b *testing.B) {
 	hashes = sampleSessions(b, st, big, "1M/big_account")
 	b.Run("lookup/sessions=1M/big_account", func(b *testing.B) { benchLookup(b, st, hashes) })
 
+	// The security page's sign-out-everywhere counts for that account: one
+	// pass over its 100,000 active sessions, which is why the page reuses them
+	// for a moment (handlers/counts.go).
+	b.Run("count_active/active=100k", func(b *testing.B) {
+		active := store.ActiveAt{Now: time.Now(), Policy: policy.DefaultSettings.EffectivePolicy(policy.Overrides{})}
+		var lat []time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			n, err := st.CountActiveSessions(ctx, big, 0, active, "")
+			if err != nil || n.Sessions != 100000 || n.People != 100 {
+				b.Fatalf("count = %+v, %v; want 100,000 sessions of 100 people", n, err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		reportQuantiles(b, lat)
+	})
+
 	b.Run("revoke_all/active=100k", func(b *testing.B) { benchRevokeAll(b, st, big) })
 }
 
