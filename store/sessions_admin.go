@@ -105,7 +105,7 @@ func (s *Store) ActiveSessions(ctx context.Context, q ActiveSessionsQuery) ([]Ac
 			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role
 		FROM sessions s
-		JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+		JOIN users u ON u.id = s.user_id
 		WHERE `+where+`
 		ORDER BY s.last_seen_at DESC, s.id DESC
 		LIMIT $`+fmt.Sprint(len(args)), args...)
@@ -299,7 +299,7 @@ func (s *Store) RevokeSession(ctx context.Context, actor Actor, sessionID string
 				s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
 				u.email AS user_email, u.name AS user_name, u.role AS user_role
 			FROM sessions s
-			JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+			JOIN users u ON u.id = s.user_id
 			WHERE s.id = $1::uuid AND s.account_id = $2 AND ($3::bigint = 0 OR s.user_id = $3)
 			FOR UPDATE OF s`, sessionID, actor.AccountID, onlyUserID)
 		if err != nil {
