@@ -45,8 +45,7 @@ func TestSecurityPageCountsFollowChanges(t *testing.T) {
 		WHERE user_id = $1 AND revoked_at IS NULL`, team.Engineer.ID); err != nil {
 		t.Fatal(err)
 	}
-	onB := b.NewClient(t)
-	onB.HTTP.Jar, onB.CSRF = owner.HTTP.Jar, owner.CSRF
+	onB := b.SameBrowser(t, owner)
 	if res := onB.SendJSON(http.MethodPatch, "/api/accounts/me/security", map[string]any{"idle_minutes": 15}); res.StatusCode != http.StatusOK {
 		t.Fatalf("PATCH policy on B: %d %s", res.StatusCode, res.Body)
 	}

@@ -17,11 +17,9 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	b := apptest.NewServer(t)
 	team := apptest.NewTeam(t, a.Store)
 
-	// Signed in on A; the same browser (one cookie jar, since both listen on
-	// 127.0.0.1) is served by B.
+	// Signed in on A; the same browser is served by B.
 	onA := a.Login(t, team.Owner.Email, apptest.Password)
-	onB := b.NewClient(t)
-	onB.HTTP.Jar, onB.CSRF = onA.HTTP.Jar, onA.CSRF
+	onB := b.SameBrowser(t, onA)
 	if res := onB.Get("/api/session"); res.StatusCode != http.StatusOK {
 		t.Fatalf("A's session on B: %d %s", res.StatusCode, res.Body)
 	}

@@ -30,6 +30,15 @@ func (s *Server) NewClient(t testing.TB) *Client {
 	}}
 }
 
+// SameBrowser is a client of this server with c's cookies and CSRF token: the
+// same browser, served by another instance (both listen on 127.0.0.1, so
+// one cookie jar serves both).
+func (s *Server) SameBrowser(t testing.TB, c *Client) *Client {
+	b := s.NewClient(t)
+	b.HTTP.Jar, b.CSRF = c.HTTP.Jar, c.CSRF
+	return b
+}
+
 // Login signs in through the real form and fails the test unless it works.
 func (s *Server) Login(t testing.TB, email, pw string) *Client {
 	t.Helper()
