@@ -2,11 +2,9 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
-	"golang.org/x/sync/singleflight"
+	"github.com/maypok86/otter/v2"
 
 	"curfew/policy"
 	"curfew/store"
@@ -31,49 +29,44 @@ type countsKey struct {
 	policy         policy.Effective
 }
 
-// countsCache keeps recent sign-out-everywhere counts per owner session, and
-// lets only one request per key count at a time.
+// countsCache keeps recent sign-out-everywhere counts per owner session
+// (maypok86/otter: bounded, expiring, and one load per key at a time; unlike
+// hashicorp/golang-lru's expirable cache it keeps no goroutine ticking for the
+// life of the process).
 type countsCache struct {
-	lru    *expirable.LRU[countsKey, store.SessionCounts]
-	flight singleflight.Group
+	cache *otter.Cache[countsKey, store.SessionCounts]
 }
 
 func newCountsCache() *countsCache {
-	return &countsCache{lru: expirable.NewLRU[countsKey, store.SessionCounts](1024, nil, countsTTL)}
+	return &countsCache{cache: otter.Must(&otter.Options[countsKey, store.SessionCounts]{
+		MaximumSize:      1024,
+		ExpiryCalculator: otter.ExpiryWriting[countsKey, store.SessionCounts](countsTTL),
+	})}
 }
 
 // get returns the counts for key, counting with count when none are recent.
+// Requests for the same key wait for one count.
 func (cc *countsCache) get(ctx context.Context, key countsKey, count func(context.Context) (store.SessionCounts, error)) (store.SessionCounts, error) {
-	if n, ok := cc.lru.Get(key); ok {
-		return n, nil
-	}
-	// The first caller counts for all who wait on the same key, so one
-	// leaving early must not fail the others; the deadline still holds.
-	v, err, _ := cc.flight.Do(fmt.Sprint(key), func() (any, error) {
-		fctx := context.WithoutCancel(ctx)
-		if d, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithDeadline(fctx, d)
-			defer cancel()
-		}
-		n, err := count(fctx)
-		if err == nil {
-			cc.lru.Add(key, n)
-		}
-		return n, err
-	})
-	if err != nil {
-		return store.SessionCounts{}, err
-	}
-	return v.(store.SessionCounts), nil
+	return cc.cache.Get(ctx, key, otter.LoaderFunc[countsKey, store.SessionCounts](
+		func(ctx context.Context, _ countsKey) (store.SessionCounts, error) {
+			// The first request counts for all who wait, so one leaving
+			// early must not fail the others; its deadline still holds.
+			lctx := context.WithoutCancel(ctx)
+			if d, ok := ctx.Deadline(); ok {
+				var cancel context.CancelFunc
+				lctx, cancel = context.WithDeadline(lctx, d)
+				defer cancel()
+			}
+			return count(lctx)
+		}))
 }
 
 // forget drops an account's counts after this instance started or ended one
 // of its sessions, so its own changes show at once.
 func (cc *countsCache) forget(accountID int64) {
-	for _, k := range cc.lru.Keys() {
+	for k := range cc.cache.Keys() {
 		if k.accountID == accountID {
-			cc.lru.Remove(k)
+			cc.cache.Invalidate(k)
 		}
 	}
 }
