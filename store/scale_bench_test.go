@@ -140,9 +140,7 @@ func sampleSessions(b *testing.B, st *store.Store, accountID int64, label string
 		b.Fatalf("sample token hashes: %v (%d)", err, len(hashes))
 	}
 	var plan []string
-	if err := st.DB().SelectContext(ctx, &plan, `EXPLAIN SELECT 1 FROM sessions s
-		JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
-		JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`, hashes[0]); err != nil {
+	if err := st.DB().SelectContext(ctx, &plan, `EXPLAIN `+store.SessionByTokenHashSQL, hashes[0]); err != nil {
 		b.Fatal(err)
 	}
 	var scans []string
@@ -170,14 +168,8 @@ func explainCosts(b *testing.B, st *store.Store, hashes [][]byte) string {
 	const n = 200
 	for i := range n {
 		var out []string
-		if err := st.DB().SelectContext(ctx, &out, `EXPLAIN (ANALYZE, BUFFERS) SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-				s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
-				u.email AS user_email, u.name AS user_name, u.role AS user_role,
-				a.name AS account_name, a.idle_minutes, a.absolute_minutes
-			FROM sessions s
-			JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
-			JOIN accounts a ON a.id = s.account_id
-			WHERE s.token_hash = $1`, hashes[(i*7919)%len(hashes)]); err != nil {
+		if err := st.DB().SelectContext(ctx, &out, `EXPLAIN (ANALYZE, BUFFERS) `+store.SessionByTokenHashSQL,
+			hashes[(i*7919)%len(hashes)]); err != nil {
 			b.Fatal(err)
 		}
 		for j, line := range out {
