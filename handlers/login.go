@@ -102,6 +102,7 @@ func (s *Server) login(c echo.Context) error {
 		if err := s.store.Logout(ctx, p.SessionID, s.actor(c), s.now()); err != nil {
 			return err
 		}
+		s.counts.forget(p.AccountID)
 	}
 	token, hash, err := newToken()
 	if err != nil {
