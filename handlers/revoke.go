@@ -32,16 +32,24 @@ func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 // recentRevokeSummary is revokeSummary for the security page, where counts up
 // to countsTTL old will do (see countsCache). The confirmation counts afresh.
 func (s *Server) recentRevokeSummary(c echo.Context) (views.RevokeSummary, error) {
-	p := principal(c)
-	key := countsKey{accountID: p.AccountID, sessionID: p.SessionID,
-		revokedThrough: p.revokedThrough, revokedKept: p.revokedKept, policy: p.Effective}
-	n, err := s.counts.get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
-		return s.store.CountActiveSessions(ctx, p.AccountID, 0, s.activeAt(p), p.SessionID)
-	})
+	n, err := s.recentAccountCounts(c)
 	if err != nil {
 		return views.RevokeSummary{}, err
 	}
 	return s.summaryOf(c, n), nil
+}
+
+// recentAccountCounts are the caller's account's active sessions, as
+// CountActiveSessions counts them, up to countsTTL old: for the headings of
+// the security page and the session lists, which every view and every API
+// page would otherwise recount (35 ms at 100,000 sessions).
+func (s *Server) recentAccountCounts(c echo.Context) (store.SessionCounts, error) {
+	p := principal(c)
+	key := countsKey{accountID: p.AccountID, sessionID: p.SessionID,
+		revokedThrough: p.revokedThrough, revokedKept: p.revokedKept, policy: p.Effective}
+	return s.counts.get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
+		return s.store.CountActiveSessions(ctx, p.AccountID, 0, s.activeAt(p), p.SessionID)
+	})
 }
 
 func (s *Server) summaryOf(c echo.Context, n store.SessionCounts) views.RevokeSummary {

@@ -114,6 +114,14 @@ func TestAuthenticatedRequestIsOneRoundTrip(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("GET /settings/security again at once sent %d statements, want the lookup only:%s", len(got), oneLine(got))
 	}
+	// The session list and its API page share those counts: the lookup and
+	// one page of rows.
+	for _, path := range []string{"/settings/security/sessions", "/api/accounts/me/sessions"} {
+		got = statementsOf(t, c, rec, path)
+		if len(got) != 2 || strings.Contains(got[1], "GROUP BY s.user_id") {
+			t.Errorf("GET %s sent %d statements, want the lookup and the page of sessions:%s", path, len(got), oneLine(got))
+		}
+	}
 }
 
 // BenchmarkAuthenticatedRequests drives the real server in-process over

@@ -200,7 +200,6 @@ func listNotice(c echo.Context) string {
 // accountSessionsPage is GET /settings/security/sessions: every active session
 // of the account, most recently active first. htmx asks for the next rows.
 func (s *Server) accountSessionsPage(c echo.Context) error {
-	p := principal(c)
 	after, err := sessionListCursor(c)
 	if err != nil {
 		return err
@@ -213,7 +212,7 @@ func (s *Server) accountSessionsPage(c echo.Context) error {
 	if wantsFragment(c) {
 		return renderPageOrFragment(c, http.StatusOK, nil, views.SessionRowsFragment(list))
 	}
-	n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, 0, s.activeAt(p), p.SessionID)
+	n, err := s.recentAccountCounts(c)
 	if err != nil {
 		return err
 	}
@@ -308,7 +307,7 @@ func (s *Server) apiAccountSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, 0, s.activeAt(p), p.SessionID)
+	n, err := s.recentAccountCounts(c)
 	if err != nil {
 		return err
 	}
