@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -43,7 +44,9 @@ func runWrk(ctx context.Context, wrk, scriptDir, url, cookie string, c int, d ti
 	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
 		return wrkRun{}, err
 	}
-	args := []string{"-t", strconv.Itoa(min(2, c)), "-c", strconv.Itoa(c), "-d", d.String(),
+	// wrk reads whole seconds only ("1.5s" is refused).
+	secs := max(1, int(math.Ceil(d.Seconds())))
+	args := []string{"-t", strconv.Itoa(min(2, c)), "-c", strconv.Itoa(c), "-d", strconv.Itoa(secs) + "s",
 		"--timeout", "10s", "-s", script}
 	if cookie != "" {
 		args = append(args, "-H", "Cookie: "+cookie)
