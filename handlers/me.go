@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"curfew/views"
@@ -22,20 +23,19 @@ func (s *Server) mySessionsPage(c echo.Context) error {
 		return err
 	}
 	list := s.sessionList(c, pg, false, "/me/sessions", "/me/sessions/", after != nil)
-	if wantsFragment(c) {
-		return renderPageOrFragment(c, http.StatusOK, nil, views.SessionRowsFragment(list))
-	}
-	n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, p.UserID, s.activeAt(p), p.SessionID)
-	if err != nil {
-		return err
-	}
-	return renderPageOrFragment(c, http.StatusOK, views.MySessionsView(views.MySessions{
-		Page:     s.page(c, "My sessions", "me"),
-		Sessions: n.Sessions,
-		Others:   n.OtherSessions,
-		Notice:   listNotice(c),
-		List:     list,
-	}), views.SessionRowsFragment(list))
+	return renderFragmentOrPage(c, http.StatusOK, views.SessionRowsFragment(list), func() (templ.Component, error) {
+		n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, p.UserID, s.activeAt(p), p.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		return views.MySessionsView(views.MySessions{
+			Page:     s.page(c, "My sessions", "me"),
+			Sessions: n.Sessions,
+			Others:   n.OtherSessions,
+			Notice:   listNotice(c),
+			List:     list,
+		}), nil
+	})
 }
 
 // revokeMySession is POST /me/sessions/:id/revoke: end one of one's own

@@ -37,16 +37,25 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // renderPageOrFragment is the one decision between a whole page and the
 // fragment htmx asked for. A history-restore request gets the page.
 func renderPageOrFragment(c echo.Context, status int, page, fragment templ.Component) error {
+	return renderFragmentOrPage(c, status, fragment, func() (templ.Component, error) { return page, nil })
+}
+
+// renderFragmentOrPage is renderPageOrFragment for a page that costs more than
+// its fragment (a count, say): buildPage runs only when the page is wanted.
+func renderFragmentOrPage(c echo.Context, status int, fragment templ.Component, buildPage func() (templ.Component, error)) error {
 	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
 	if wantsFragment(c) {
 		return render(c, status, fragment)
 	}
+	page, err := buildPage()
+	if err != nil {
+		return err
+	}
 	return render(c, status, page)
 }
 
-// wantsFragment reports whether renderPageOrFragment will pick the fragment
-// (an htmx swap; a history restore needs the whole page), so a handler can
-// skip work only the page needs.
+// wantsFragment reports whether the fragment is the answer: an htmx swap; a
+// history restore needs the whole page.
 func wantsFragment(c echo.Context) bool {
 	return isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true"
 }

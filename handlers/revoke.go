@@ -29,16 +29,6 @@ func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 	return s.summaryOf(c, n), nil
 }
 
-// recentRevokeSummary is revokeSummary for the security page, where counts up
-// to countsTTL old will do (see countsCache). The confirmation counts afresh.
-func (s *Server) recentRevokeSummary(c echo.Context) (views.RevokeSummary, error) {
-	n, err := s.recentAccountCounts(c)
-	if err != nil {
-		return views.RevokeSummary{}, err
-	}
-	return s.summaryOf(c, n), nil
-}
-
 // recentAccountCounts are the caller's account's active sessions, as
 // CountActiveSessions counts them, up to countsTTL old: for the headings of
 // the security page and the session lists, which every view and every API

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"curfew/policy"
@@ -153,16 +154,11 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if len(ferrs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	if wantsFragment(c) {
-		return renderPageOrFragment(c, status, nil, views.PolicyPreviewUpdate(pv))
-	}
-	card := s.policyCard(c, old)
-	card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
-	page, err := s.securityView(c, card)
-	if err != nil {
-		return err
-	}
-	return renderPageOrFragment(c, status, views.SecurityView(page), views.PolicyPreviewUpdate(pv))
+	return renderFragmentOrPage(c, status, views.PolicyPreviewUpdate(pv), func() (templ.Component, error) {
+		card := s.policyCard(c, old)
+		card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
+		return s.securityView(c, card)
+	})
 }
 
 // readPolicyForm parses the posted body only (never the query string).
@@ -200,22 +196,20 @@ func (s *Server) policyCard(c echo.Context, o policy.Overrides) views.PolicyCard
 // renderPolicyCard answers with the card for htmx and the whole page otherwise.
 // The card alone needs no counts, so an htmx request runs no query for them.
 func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyCard) error {
-	if wantsFragment(c) {
-		return renderPageOrFragment(c, status, nil, views.PolicyCardView(card))
-	}
-	page, err := s.securityView(c, card)
-	if err != nil {
-		return err
-	}
-	return renderPageOrFragment(c, status, views.SecurityView(page), views.PolicyCardView(card))
+	return renderFragmentOrPage(c, status, views.PolicyCardView(card), func() (templ.Component, error) {
+		return s.securityView(c, card)
+	})
 }
 
-func (s *Server) securityView(c echo.Context, card views.PolicyCard) (views.Security, error) {
-	revoke, err := s.recentRevokeSummary(c)
+// securityView is the whole security page around a policy card, with the
+// sign-out-everywhere counts up to countsTTL old (the confirmation counts
+// afresh).
+func (s *Server) securityView(c echo.Context, card views.PolicyCard) (templ.Component, error) {
+	n, err := s.recentAccountCounts(c)
 	if err != nil {
-		return views.Security{}, err
+		return nil, err
 	}
-	return views.Security{Page: s.page(c, "Security", "security"), Policy: card, Revoke: revoke}, nil
+	return views.SecurityView(views.Security{Page: s.page(c, "Security", "security"), Policy: card, Revoke: s.summaryOf(c, n)}), nil
 }
 
 func savedMessage(e policy.Effective) string {

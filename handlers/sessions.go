@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"curfew/policy"
@@ -209,20 +210,19 @@ func (s *Server) accountSessionsPage(c echo.Context) error {
 		return err
 	}
 	list := s.sessionList(c, pg, true, "/settings/security/sessions", "/settings/security/sessions/", after != nil)
-	if wantsFragment(c) {
-		return renderPageOrFragment(c, http.StatusOK, nil, views.SessionRowsFragment(list))
-	}
-	n, err := s.recentAccountCounts(c)
-	if err != nil {
-		return err
-	}
-	return renderPageOrFragment(c, http.StatusOK, views.AccountSessionsView(views.AccountSessions{
-		Page:     s.page(c, "Active sessions", "sessions"),
-		Sessions: n.Sessions,
-		People:   n.People,
-		Notice:   listNotice(c),
-		List:     list,
-	}), views.SessionRowsFragment(list))
+	return renderFragmentOrPage(c, http.StatusOK, views.SessionRowsFragment(list), func() (templ.Component, error) {
+		n, err := s.recentAccountCounts(c)
+		if err != nil {
+			return nil, err
+		}
+		return views.AccountSessionsView(views.AccountSessions{
+			Page:     s.page(c, "Active sessions", "sessions"),
+			Sessions: n.Sessions,
+			People:   n.People,
+			Notice:   listNotice(c),
+			List:     list,
+		}), nil
+	})
 }
 
 // revokeAccountSession is POST /settings/security/sessions/:id/revoke: an
