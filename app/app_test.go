@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,7 +125,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	env := baseEnv(t)
 	env["CURFEW_ADDR"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
-	var errOut syncBuffer
+	var errOut apptest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- app.Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &errOut)
@@ -150,21 +149,4 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if !strings.Contains(errOut.String(), "msg=stopped") {
 		t.Errorf("no 'stopped' log line:\n%s", errOut.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,7 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -479,29 +477,11 @@ func clearsSessionCookie(h http.Header) bool {
 	return false
 }
 
-// syncBuffer collects log output written from many request goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newLoggedServer is a test server whose log, at debug level, is kept.
-func newLoggedServer(t *testing.T) (*apptest.Server, *syncBuffer) {
+func newLoggedServer(t *testing.T) (*apptest.Server, *apptest.SyncBuffer) {
 	t.Helper()
 	base := apptest.NewServer(t)
-	logs := &syncBuffer{}
+	logs := &apptest.SyncBuffer{}
 	e, err := handlers.New(handlers.Deps{Store: base.Store, Config: base.Config,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {

@@ -111,7 +111,8 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 // SessionByTokenHashSQL is the lookup, run as a prepared statement; exported
 // for the test of its plan. The session's person is in its account by a
 // foreign key (sessions_user_in_account), so users is joined by id alone,
-// which keeps the generic plan on users_pkey for accounts of any size.
+// which keeps even the generic plan on a unique index of users, whatever the
+// size of the account.
 const SessionByTokenHashSQL = `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
 			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,

@@ -139,7 +139,8 @@ func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64
 	return c, nil
 }
 
-// countActiveSessionsSQL runs on every security page view, so it is prepared.
+// countActiveSessionsSQL backs the security page, the session lists and the
+// sign-out-everywhere confirmation, so it is prepared.
 // Grouping by person first is one hash aggregate; count(DISTINCT) would sort
 // every session twice.
 const countActiveSessionsSQL = `SELECT coalesce(sum(n), 0) AS sessions, count(*) AS people,

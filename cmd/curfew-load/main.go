@@ -233,28 +233,31 @@ func signIn(client *http.Client, base, email, password string) (string, error) {
 
 // getOp fetches url and reads the whole body; anything but 200 is an error.
 func getOp(client *http.Client, url, cookie string) loadgen.Op {
-	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		res, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", res.StatusCode)
-		}
-		return nil
+	return func(ctx context.Context) error { return get(ctx, client, url, cookie, io.Discard) }
+}
+
+// get fetches url with the cookie header, if any, and copies the body to dst;
+// anything but 200 is an error.
+func get(ctx context.Context, client *http.Client, url, cookie string, dst io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
 	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if _, err := io.Copy(dst, res.Body); err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d, want 200", url, res.StatusCode)
+	}
+	return nil
 }
 
 // lookupLoad runs the store's session lookup alone: store.SessionByTokenHash,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"os"
@@ -37,13 +36,9 @@ type wrkRun struct {
 	cpu                 time.Duration // wrk's own user+system time
 }
 
-// runWrk drives GET url with wrk, c connections on 2 threads, for d. The
-// cookie header, if any, is sent with every request.
-func runWrk(ctx context.Context, wrk, scriptDir, url, cookie string, c int, d time.Duration) (wrkRun, error) {
-	script := filepath.Join(scriptDir, "curfew-wrk.lua")
-	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
-		return wrkRun{}, err
-	}
+// runWrk drives GET url with wrk and script (wrkScript), c connections on 2
+// threads, for d. The cookie header, if any, is sent with every request.
+func runWrk(ctx context.Context, wrk, script, url, cookie string, c int, d time.Duration) (wrkRun, error) {
 	// wrk reads whole seconds only ("1.5s" is refused).
 	secs := max(1, int(math.Ceil(d.Seconds())))
 	args := []string{"-t", strconv.Itoa(min(2, c)), "-c", strconv.Itoa(c), "-d", strconv.Itoa(secs) + "s",
@@ -82,8 +77,8 @@ func us2d(us int64) time.Duration { return time.Duration(us) * time.Microsecond 
 // up as errors, so a redirect (an ended session, say) is caught by the bytes
 // read per answer falling below that page's body length.
 func wrkFigure(ctx context.Context, o options, client *http.Client, sc scenario, cpu *cpuMeter) (figure, cpuCost, error) {
-	body, err := fetchOK(client, o.base+sc.path, sc.cookie)
-	if err != nil {
+	var body bytes.Buffer
+	if err := get(ctx, client, o.base+sc.path, sc.cookie, &body); err != nil {
 		return figure{}, cpuCost{}, err
 	}
 	dir, err := os.MkdirTemp("", "curfew-wrk")
@@ -91,13 +86,17 @@ func wrkFigure(ctx context.Context, o options, client *http.Client, sc scenario,
 		return figure{}, cpuCost{}, err
 	}
 	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "curfew-wrk.lua")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+		return figure{}, cpuCost{}, err
+	}
 	if o.load.Warmup > 0 {
-		if _, err := runWrk(ctx, o.wrk, dir, o.base+sc.path, sc.cookie, o.load.Concurrency, o.load.Warmup); err != nil {
+		if _, err := runWrk(ctx, o.wrk, script, o.base+sc.path, sc.cookie, o.load.Concurrency, o.load.Warmup); err != nil {
 			return figure{}, cpuCost{}, err
 		}
 	}
 	cpu.window(true)
-	r, err := runWrk(ctx, o.wrk, dir, o.base+sc.path, sc.cookie, o.load.Concurrency, o.load.Duration)
+	r, err := runWrk(ctx, o.wrk, script, o.base+sc.path, sc.cookie, o.load.Concurrency, o.load.Duration)
 	cpu.window(false)
 	if err != nil {
 		return figure{}, cpuCost{}, err
@@ -109,36 +108,12 @@ func wrkFigure(ctx context.Context, o options, client *http.Client, sc scenario,
 		f.firstError = fmt.Errorf("%d socket errors, %d answers with status 400 or more", r.socketErrs, r.badHTTP)
 	case r.requests == 0:
 		f.firstError = fmt.Errorf("no request completed")
-	case r.bytes/r.requests < int64(len(body)):
+	case r.bytes/r.requests < int64(body.Len()):
 		f.errors, f.ok = int(r.requests), 0
 		f.firstError = fmt.Errorf("answers averaged %d bytes, less than the %d-byte body of the page: some were not the page",
-			r.bytes/r.requests, len(body))
+			r.bytes/r.requests, body.Len())
 	}
 	cost := cpu.perRequest(int(r.requests))
 	cost.self = r.cpu / time.Duration(max(r.requests, 1))
 	return f, cost, nil
-}
-
-// fetchOK gets url once and returns its body, which must come with a 200.
-func fetchOK(client *http.Client, url, cookie string) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: status %d, want 200", url, res.StatusCode)
-	}
-	return body, nil
 }

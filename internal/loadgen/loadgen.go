@@ -10,7 +10,6 @@ package loadgen
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -123,15 +122,3 @@ func (r Result) Quantile(q float64) time.Duration {
 
 // Max is the slowest successful request.
 func (r Result) Max() time.Duration { return r.Quantile(1) }
-
-// String is the one-line report: throughput, p50, p99 and the error count.
-func (r Result) String() string {
-	s := fmt.Sprintf("%-34s c=%d %4.0fs  %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %6.1f ms  (%d ok, %d errors)",
-		r.Name, r.Concurrency, r.Window.Seconds(), r.Throughput(), ms(r.Quantile(0.50)), ms(r.Quantile(0.99)), ms(r.Max()), r.OK, r.Errors)
-	if r.FirstError != nil {
-		s += fmt.Sprintf("  first error: %v", r.FirstError)
-	}
-	return s
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
