@@ -130,22 +130,12 @@ func isDecimal(s string) bool {
 	return (whole == "" || isDigits(whole)) && (frac == "" || isDigits(frac)) && whole+frac != ""
 }
 
-// apply turns the form into the overrides to store, given the current ones.
-// Strict clears both. Custom sets both, except that a value left at the
-// default the account already follows keeps following it, so saving the form
-// unchanged changes nothing.
-func (f policyForm) apply(old policy.Overrides, s policy.Settings) policy.Overrides {
+// change is the form as a policy change: Strict clears both limits; Custom
+// sets both, keeping a value typed at the default the account follows on that
+// default (policy.CustomChange).
+func (f policyForm) change() policy.Change {
 	if f.Preset == presetStrict {
-		return policy.Overrides{}
+		return policy.StrictChange()
 	}
-	eff := s.EffectivePolicy(old)
-	idle, absolute := f.idle, f.absolute
-	next := policy.Overrides{IdleMinutes: &idle, AbsoluteMinutes: &absolute}
-	if old.IdleMinutes == nil && idle == eff.IdleMinutes {
-		next.IdleMinutes = nil
-	}
-	if old.AbsoluteMinutes == nil && absolute == eff.AbsoluteMinutes {
-		next.AbsoluteMinutes = nil
-	}
-	return next
+	return policy.CustomChange(f.idle, f.absolute)
 }

@@ -23,7 +23,8 @@ const (
 // change it, and sign-out-everywhere.
 func (s *Server) securityPage(c echo.Context) error {
 	// The overrides came with the session in the request's one lookup.
-	card := s.policyCard(c, principal(c).Overrides)
+	p := principal(c)
+	card := s.policyCard(c, p.Overrides, p.Effective)
 	switch c.QueryParam("status") {
 	case statusSaved:
 		card.Status = savedMessage(card.Effective)
@@ -63,15 +64,13 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	card := s.policyCard(c, principal(c).Overrides)
+	card := s.policyCard(c, p.Overrides, p.Effective)
 	card.Form = form.values()
-	decide := func(old policy.Overrides) (policy.Overrides, error) {
-		next := form.apply(old, s.settings)
-		return next, s.settings.Validate(next)
-	}
-	// Validate before asking for the password, so the owner fixes the values first.
-	if len(ferrs) == 0 {
-		_, err = decide(principal(c).Overrides)
+	change := form.change()
+	if len(ferrs) == 0 && !s.inSudoWindow(c) {
+		// Nothing is saved without the password; the values are checked
+		// first so that the owner fixes them before being asked for it.
+		_, err = s.settings.Apply(p.Overrides, change)
 		if !errors.As(err, &ferrs) && err != nil {
 			return err
 		}
@@ -93,10 +92,11 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		card.Errors = map[string]string{fieldPassword: msg}
 		return s.renderPolicyCard(c, e.Status, card)
 	}
-	change, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, decide)
+	u, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, change)
 	if errors.As(err, &ferrs) {
-		// Another owner changed the policy between the check above and the lock.
-		card = s.policyCard(c, change.Old)
+		// Checked against the policy as it is now, under the account's lock
+		// (which another owner may have changed since this page was read).
+		card = s.policyCard(c, u.Old, u.EffectiveOld)
 		card.Form, card.Errors = form.values(), ferrs
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
@@ -105,14 +105,14 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	}
 	if !isHTMX(c) {
 		outcome := statusSaved
-		if !change.Changed {
+		if !u.Changed() {
 			outcome = statusUnchanged
 		}
 		return c.Redirect(http.StatusSeeOther, "/settings/security?status="+outcome)
 	}
-	card = s.policyCard(c, change.New)
+	card = s.policyCard(c, u.New, u.EffectiveNew)
 	card.Status = savedMessage(card.Effective)
-	if !change.Changed {
+	if !u.Changed() {
 		card.Status = msgUnchanged
 	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
@@ -128,20 +128,18 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	old := principal(c).Overrides
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
 	if len(ferrs) == 0 {
-		next := form.apply(old, s.settings)
-		err := s.settings.Validate(next)
+		u, err := s.settings.Apply(p.Overrides, form.change())
 		switch {
 		case errors.As(err, &ferrs):
 		case err != nil:
 			return err
-		case next.Equal(old):
+		case !u.Changed():
 			pv.State = views.PreviewUnchanged
 		default:
-			pv.State, pv.Next = views.PreviewChange, s.settings.EffectivePolicy(next)
-			im, err := s.store.PolicyImpactPreview(ctx, p.AccountID, s.settings.EffectivePolicy(old), pv.Next,
+			pv.State, pv.Next = views.PreviewChange, u.EffectiveNew
+			im, err := s.store.PolicyImpactPreview(ctx, p.AccountID, u.EffectiveOld, u.EffectiveNew,
 				p.SessionID, p.UserID, s.now())
 			if err != nil {
 				return err
@@ -155,7 +153,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return renderFragmentOrPage(c, status, views.PolicyPreviewUpdate(pv), func() (templ.Component, error) {
-		card := s.policyCard(c, old)
+		card := s.policyCard(c, p.Overrides, p.Effective)
 		card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
 		return s.securityView(c, card)
 	})
@@ -171,10 +169,9 @@ func (s *Server) readPolicyForm(c echo.Context) (policyForm, policy.FieldErrors,
 	return f, ferrs, nil
 }
 
-// policyCard describes the policy in force under the given overrides, with
-// the form showing it.
-func (s *Server) policyCard(c echo.Context, o policy.Overrides) views.PolicyCard {
-	eff := s.settings.EffectivePolicy(o)
+// policyCard describes the policy in force (the overrides and the limits they
+// give), with the form showing it.
+func (s *Server) policyCard(c echo.Context, o policy.Overrides, eff policy.Effective) views.PolicyCard {
 	preset := presetStrict
 	if !o.IsStrict() {
 		preset = presetCustom

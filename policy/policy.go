@@ -125,10 +125,13 @@ func (f FieldErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// Validate checks proposed overrides in DESIGN.md's order: each given field
-// within its own bounds, then the effective idle <= the effective absolute. It
-// returns nil or FieldErrors.
-func (s Settings) Validate(o Overrides) error {
+// Validate checks proposed overrides in the order docs/design.md gives: each
+// given field within its own bounds, then the effective idle <= the effective
+// absolute. It returns nil or FieldErrors.
+func (s Settings) Validate(o Overrides) error { return s.validate(o, s.EffectivePolicy(o)) }
+
+// validate is Validate with the effective values of o already computed.
+func (s Settings) validate(o Overrides, e Effective) error {
 	errs := FieldErrors{}
 	if v := o.IdleMinutes; v != nil && (*v < s.IdleMin || *v > s.IdleMax) {
 		errs[FieldIdle] = fmt.Sprintf("Idle timeout must be between %d and %d minutes (%s to %s).",
@@ -141,7 +144,6 @@ func (s Settings) Validate(o Overrides) error {
 	if len(errs) > 0 {
 		return errs
 	}
-	e := s.EffectivePolicy(o)
 	if e.IdleMinutes > e.AbsoluteMinutes {
 		field, msg := FieldIdle, fmt.Sprintf("Idle timeout (%s) cannot be longer than the absolute lifetime (%s).",
 			HumanMinutes(e.IdleMinutes), HumanMinutes(e.AbsoluteMinutes))
