@@ -117,7 +117,7 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 			SignedIn:    sessionMoment(row.CreatedAt, now),
 			LastActive:  sessionMoment(row.LastSeenAt, now),
 			Expires:     sessionMoment(at, now),
-			ExpiresRule: string(rule),
+			ExpiresRule: rule,
 			ExpiresBy:   by,
 			Current:     row.ID == p.SessionID,
 			EndURL:      endBase + row.ID + "/revoke",

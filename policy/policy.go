@@ -160,19 +160,6 @@ func (s Settings) validate(o Overrides, e Effective) error {
 	return nil
 }
 
-// Reason says why a session ended.
-type Reason string
-
-// The reasons a session ends. Expiry reasons come from this package; the others
-// are recorded by the callers.
-const (
-	ReasonNone     Reason = ""
-	ReasonIdle     Reason = "idle"
-	ReasonAbsolute Reason = "absolute"
-	ReasonLogout   Reason = "logout"
-	ReasonRevoked  Reason = "revoked"
-)
-
 // Expiry is when a session ends under a policy, and by which rule.
 type Expiry struct {
 	IdleAt     time.Time
