@@ -18,6 +18,7 @@ import (
 
 	"curfew/store"
 	"curfew/views"
+	"curfew/words"
 )
 
 const (
@@ -157,7 +158,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		NewestURL:   q.url("/settings/audit", 0, nil),
 		ExportCSV:   q.url("/settings/audit/export", 0, url.Values{"format": {"csv"}}),
 		ExportJS:    q.url("/settings/audit/export", 0, url.Values{"format": {"json"}}),
-		ExportCap:   auditThousands(auditExportCap),
+		ExportCap:   words.Thousands(auditExportCap),
 		Rows:        rows,
 	}
 	for _, a := range store.AuditActions {
@@ -193,18 +194,18 @@ func auditNames(people []store.AuditPerson) map[int64]string {
 }
 
 func (s *Server) auditRow(e store.AuditEvent, names map[int64]string) views.AuditEventRow {
-	words := describeAuditEvent(e, names)
+	said := describeAuditEvent(e, names)
 	return views.AuditEventRow{
 		ID:          e.ID,
 		Action:      e.Action,
 		ActionLabel: auditActionLabel(e.Action),
-		Subject:     words.Subject,
-		Predicate:   words.Predicate,
+		Subject:     said.Subject,
+		Predicate:   said.Predicate,
 		At:          e.CreatedAt.UTC().Format(time.RFC3339),
-		Exact:       auditExactTime(e.CreatedAt),
-		Ago:         auditAgo(s.now(), e.CreatedAt),
+		Exact:       words.Exact(e.CreatedAt),
+		Ago:         words.Ago(e.CreatedAt, s.now()),
 		IP:          e.IP,
-		Browser:     auditBrowser(e.UserAgent),
+		Browser:     words.BrowserOn(e.UserAgent),
 		UserAgent:   e.UserAgent,
 		Payload:     auditPrettyPayload(e.Payload),
 	}
@@ -415,7 +416,7 @@ func (w *auditWriter) event(e store.AuditEvent) error {
 func (w *auditWriter) end(nextBefore int64) error {
 	note := ""
 	if nextBefore != 0 {
-		note = fmt.Sprintf("Export stopped at %s events. Export again with before=%d for older events.", auditThousands(auditExportCap), nextBefore)
+		note = fmt.Sprintf("Export stopped at %s events. Export again with before=%d for older events.", words.Thousands(auditExportCap), nextBefore)
 	}
 	if w.csv != nil {
 		if note != "" {
@@ -436,15 +437,6 @@ func (w *auditWriter) end(nextBefore int64) error {
 	// Splice the tail's fields after the events array: {"events":[…],"truncated":…}
 	_, err = w.out.Write(append([]byte("],"), b[1:]...))
 	return err
-}
-
-// auditThousands writes a count with thousands separators: 100,000.
-func auditThousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // csvSafe defuses spreadsheet formulas: a cell that starts with = + - @ (or a

@@ -15,6 +15,7 @@ import (
 
 	"curfew/policy"
 	"curfew/store"
+	"curfew/words"
 )
 
 // touchEvery throttles last_seen_at writes: at most one per session per minute,
@@ -280,9 +281,9 @@ func loginURLFor(so signedOut, r *http.Request) string {
 func signedOutMessage(so signedOut) string {
 	switch so.reason {
 	case policy.ReasonIdle:
-		return "You were signed out after " + policy.HumanMinutes(so.minutes) + " of inactivity. Sign in again to continue."
+		return "You were signed out after " + words.Minutes(so.minutes) + " of inactivity. Sign in again to continue."
 	case policy.ReasonAbsolute:
-		return "You were signed out because sessions last at most " + policy.HumanMinutes(so.minutes) + ". Sign in again to continue."
+		return "You were signed out because sessions last at most " + words.Minutes(so.minutes) + ". Sign in again to continue."
 	case policy.ReasonLogout:
 		return "You have signed out."
 	case policy.ReasonRevoked:

@@ -9,6 +9,7 @@ import (
 
 	"curfew/policy"
 	"curfew/views"
+	"curfew/words"
 )
 
 // The presets of the policy card.
@@ -91,7 +92,7 @@ func parseMinutes(vs []string, name string, lo, hi int) (int, string) {
 	case isDigits(v):
 		n, err := strconv.Atoi(v)
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, fmt.Sprintf("That number is too large: the %s can be at most %d minutes (%s).", name, hi, policy.HumanMinutes(hi))
+			return 0, fmt.Sprintf("That number is too large: the %s can be at most %d minutes (%s).", name, hi, words.Minutes(hi))
 		}
 		if err != nil {
 			return 0, fmt.Sprintf("Enter the %s as %s.", name, example)

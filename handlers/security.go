@@ -3,13 +3,13 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"curfew/policy"
 	"curfew/views"
+	"curfew/words"
 )
 
 // Outcomes of a save, carried across the redirect of a plain form post.
@@ -35,23 +35,6 @@ func (s *Server) securityPage(c echo.Context) error {
 		card = s.fillStandard(card, st)
 	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
-}
-
-// fillStandard puts a standard's limits in the Custom inputs without saving
-// them: the quick-fill of a browser without JavaScript. A standard this
-// server's bounds cannot meet leaves the card as it was.
-func (s *Server) fillStandard(card views.PolicyCard, st policy.Standard) views.PolicyCard {
-	next, ok := s.settings.QuickFill(st, card.Effective)
-	if !ok {
-		return card
-	}
-	card.Form = views.PolicyFormValues{
-		Preset:   presetCustom,
-		Idle:     strconv.Itoa(next.IdleMinutes),
-		Absolute: strconv.Itoa(next.AbsoluteMinutes),
-	}
-	card.Filled = st.ID
-	return card
 }
 
 // updatePolicy saves the policy form: htmx gets the re-rendered card, a plain
@@ -138,7 +121,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 		case !u.Changed():
 			pv.State = views.PreviewUnchanged
 		default:
-			pv.State, pv.Next = views.PreviewChange, u.EffectiveNew
+			pv.State, pv.Next, pv.Standing = views.PreviewChange, u.EffectiveNew, impactStanding(u.EffectiveNew)
 			im, err := s.store.PolicyImpactPreview(ctx, p.AccountID, u.EffectiveOld, u.EffectiveNew,
 				p.SessionID, p.UserID, s.now())
 			if err != nil {
@@ -169,27 +152,6 @@ func (s *Server) readPolicyForm(c echo.Context) (policyForm, policy.FieldErrors,
 	return f, ferrs, nil
 }
 
-// policyCard describes the policy in force (the overrides and the limits they
-// give), with the form showing it.
-func (s *Server) policyCard(c echo.Context, o policy.Overrides, eff policy.Effective) views.PolicyCard {
-	preset := presetStrict
-	if !o.IsStrict() {
-		preset = presetCustom
-	}
-	return views.PolicyCard{
-		CSRF:      csrfToken(c),
-		Effective: eff,
-		Overrides: o,
-		Settings:  s.settings,
-		Form: views.PolicyFormValues{
-			Preset:   preset,
-			Idle:     strconv.Itoa(eff.IdleMinutes),
-			Absolute: strconv.Itoa(eff.AbsoluteMinutes),
-		},
-		NeedPassword: !s.inSudoWindow(c),
-	}
-}
-
 // renderPolicyCard answers with the card for htmx and the whole page otherwise.
 // The card alone needs no counts, so an htmx request runs no query for them.
 func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyCard) error {
@@ -210,6 +172,6 @@ func (s *Server) securityView(c echo.Context, card views.PolicyCard) (templ.Comp
 }
 
 func savedMessage(e policy.Effective) string {
-	return "Saved. Sessions now end after " + policy.HumanMinutes(e.IdleMinutes) + " without activity, and at most " +
-		policy.HumanMinutes(e.AbsoluteMinutes) + " after sign-in."
+	return "Saved. Sessions now end after " + words.Minutes(e.IdleMinutes) + " without activity, and at most " +
+		words.Minutes(e.AbsoluteMinutes) + " after sign-in."
 }

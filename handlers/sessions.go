@@ -13,6 +13,7 @@ import (
 	"curfew/policy"
 	"curfew/store"
 	"curfew/views"
+	"curfew/words"
 )
 
 // sessionsPerPage is the page size of session lists; an account may have
@@ -92,11 +93,11 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 	now := s.now()
 	l := views.SessionList{ShowPerson: showPerson, CSRF: csrfToken(c), Continued: continued}
 	for _, row := range pg.Sessions {
-		browser, system := describeUserAgent(row.UserAgent)
+		browser, system := words.Browser(row.UserAgent)
 		at, rule := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt).At()
-		by := "after " + policy.HumanMinutes(p.Effective.IdleMinutes) + " without activity"
+		by := "after " + words.Minutes(p.Effective.IdleMinutes) + " without activity"
 		if rule == policy.ReasonAbsolute {
-			by = "end of its " + policy.HumanMinutes(p.Effective.AbsoluteMinutes) + " lifetime"
+			by = "end of its " + words.Minutes(p.Effective.AbsoluteMinutes) + " lifetime"
 		}
 		person := row.UserName
 		if person == "" {
@@ -143,42 +144,9 @@ func roleLabel(role string) string {
 func sessionMoment(t, now time.Time) views.SessionTime {
 	return views.SessionTime{
 		ISO:      t.UTC().Format(time.RFC3339),
-		Exact:    t.UTC().Format("Mon 2 Jan 2006, 15:04:05 UTC"),
-		Relative: relativeWords(t, now),
+		Exact:    words.Exact(t),
+		Relative: words.Relative(t, now),
 	}
-}
-
-// relativeWords says how far t is from now: "just now", "5 minutes ago",
-// "in 2 hours", "in 13 days".
-func relativeWords(t, now time.Time) string {
-	d := now.Sub(t)
-	future := d < 0
-	if future {
-		d = -d
-	}
-	var n int
-	var unit string
-	switch {
-	case d < time.Minute:
-		if future {
-			return "in under a minute"
-		}
-		return "just now"
-	case d < time.Hour:
-		n, unit = int(d/time.Minute), "minute"
-	case d < 48*time.Hour:
-		n, unit = int(d/time.Hour), "hour"
-	default:
-		n, unit = int(d/(24*time.Hour)), "day"
-	}
-	words := strconv.Itoa(n) + " " + unit
-	if n != 1 {
-		words += "s"
-	}
-	if future {
-		return "in " + words
-	}
-	return words + " ago"
 }
 
 // listNotice turns ?signed_out=N or ?ended=1 after a plain form post into a
@@ -186,10 +154,7 @@ func relativeWords(t, now time.Time) string {
 func listNotice(c echo.Context) string {
 	if v := c.QueryParam("signed_out"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			if n == 1 {
-				return "Signed out 1 session."
-			}
-			return "Signed out " + strconv.Itoa(n) + " sessions."
+			return "Signed out " + words.Plural(n, "session", "sessions") + "."
 		}
 	}
 	if c.QueryParam("ended") == "1" {
@@ -313,7 +278,7 @@ func (s *Server) apiAccountSessions(c echo.Context) error {
 	}
 	out := sessionsJSON{Sessions: []sessionJSON{}, ActiveSessions: n.Sessions, People: n.People}
 	for _, row := range pg.Sessions {
-		browser, system := describeUserAgent(row.UserAgent)
+		browser, system := words.Browser(row.UserAgent)
 		x := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt)
 		at, rule := x.At()
 		out.Sessions = append(out.Sessions, sessionJSON{

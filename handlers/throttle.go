@@ -8,8 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"curfew/policy"
 	"curfew/store"
+	"curfew/words"
 )
 
 // purgeEvery is how often, on average, a recorded sign-in attempt also deletes
@@ -56,7 +56,7 @@ func (s *Server) throttleSignIn(c echo.Context, email string) (message string, e
 
 // throttledMessage tells the person how long to wait, in whole minutes.
 func throttledMessage(wait time.Duration) string {
-	return "Too many sign-in attempts. Try again in " + policy.HumanMinutes(ceilDiv(wait, time.Minute)) + "."
+	return "Too many sign-in attempts. Try again in " + words.Minutes(ceilDiv(wait, time.Minute)) + "."
 }
 
 // ceilDiv is d/unit rounded up, and at least 1.
