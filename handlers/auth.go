@@ -1,9 +1,6 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -55,7 +52,6 @@ type signedOut struct {
 const (
 	ctxPrincipal = "curfew.principal"
 	ctxSignedOut = "curfew.signed_out"
-	cookieToken  = "t"
 )
 
 func principal(c echo.Context) *Principal {
@@ -70,45 +66,6 @@ func (s *Server) actor(c echo.Context) store.Actor {
 		a.AccountID, a.UserID = p.AccountID, p.UserID
 	}
 	return a
-}
-
-// newToken returns a fresh 256-bit session token and the hash stored for it.
-func newToken() (token string, hash []byte, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token), nil
-}
-
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
-// readToken returns the session token in the request's cookie, or "" when
-// there is none or it fails to verify (tampered, unknown key).
-func (s *Server) readToken(c echo.Context) string {
-	sess, err := s.cookies.Get(c.Request(), s.cookie)
-	if err != nil || sess.IsNew {
-		return ""
-	}
-	token, _ := sess.Values[cookieToken].(string)
-	return token
-}
-
-func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
-	sess, _ := s.cookies.New(c.Request(), s.cookie)
-	sess.Values[cookieToken] = token
-	sess.Options.MaxAge = maxAge
-	return sess.Save(c.Request(), c.Response())
-}
-
-func (s *Server) clearToken(c echo.Context) {
-	sess, _ := s.cookies.New(c.Request(), s.cookie)
-	sess.Options.MaxAge = -1
-	_ = sess.Save(c.Request(), c.Response())
 }
 
 // authenticate is the one place sessions are checked: one indexed read of the

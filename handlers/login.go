@@ -102,7 +102,7 @@ func (s *Server) login(c echo.Context) error {
 		if err := s.store.Logout(ctx, p.SessionID, s.actor(c), s.now()); err != nil {
 			return err
 		}
-		s.counts.forget(p.AccountID)
+		s.counts.Forget(p.AccountID)
 	}
 	token, hash, err := newToken()
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Server) login(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	s.counts.forget(u.AccountID)
+	s.counts.Forget(u.AccountID)
 	eff := s.settings.EffectivePolicy(acct.Overrides())
 	if err := s.writeToken(c, token, eff.AbsoluteMinutes*60); err != nil {
 		return err
@@ -135,7 +135,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := s.store.Logout(c.Request().Context(), p.SessionID, s.actor(c), s.now()); err != nil {
 		return err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	s.clearToken(c)
 	c.Response().Header().Set("Clear-Site-Data", `"cookies", "storage"`)
 	target := "/login?reason=logout"

@@ -52,7 +52,7 @@ func (s *Server) revokeMyOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	target := "/me/sessions?signed_out=" + strconv.Itoa(n)
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Location", target)

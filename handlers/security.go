@@ -161,7 +161,7 @@ func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyC
 }
 
 // securityView is the whole security page around a policy card, with the
-// sign-out-everywhere counts up to countsTTL old (the confirmation counts
+// sign-out-everywhere counts up to countcache.TTL old (the confirmation counts
 // afresh).
 func (s *Server) securityView(c echo.Context, card views.PolicyCard) (templ.Component, error) {
 	n, err := s.recentAccountCounts(c)

@@ -205,7 +205,7 @@ func (s *Server) endSession(c echo.Context, onlyUserID int64, listPath string, s
 	if err != nil {
 		return err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	if e.ID == p.SessionID {
 		return s.sendToLogin(c, "/login?reason=logout")
 	}
@@ -313,7 +313,7 @@ func (s *Server) apiDeleteAccountSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	if e.ID == p.SessionID {
 		s.clearToken(c)
 	}
