@@ -47,11 +47,7 @@ func (s *Server) auditExport(c echo.Context) error {
 	}
 
 	w := newAuditWriter(format, c.Response(), names)
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, w.contentType())
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="curfew-audit-%s.%s"`, s.now().UTC().Format("2006-01-02"), format))
-	c.Response().WriteHeader(http.StatusOK)
-	if err := w.begin(); err != nil {
+	if err := s.beginExport(c, w); err != nil {
 		return err
 	}
 	written := 0
@@ -75,4 +71,14 @@ func (s *Server) auditExport(c echo.Context) error {
 			return err
 		}
 	}
+}
+
+// beginExport sends the headers of a download named for today and the start
+// of the file.
+func (s *Server) beginExport(c echo.Context, w *auditWriter) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, w.contentType())
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="curfew-audit-%s.%s"`, s.now().UTC().Format("2006-01-02"), w.format))
+	c.Response().WriteHeader(http.StatusOK)
+	return w.begin()
 }

@@ -63,17 +63,7 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
 	if err := s.sudo(c, form.Password); err != nil {
-		var e *Error
-		if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
-			return err
-		}
-		msg := e.Fields[fieldPassword]
-		if e == errReauthRequired {
-			msg = "Enter your password to save this change."
-		}
-		card.NeedPassword = true
-		card.Errors = map[string]string{fieldPassword: msg}
-		return s.renderPolicyCard(c, e.Status, card)
+		return s.askForPassword(c, card, err)
 	}
 	u, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, change)
 	if errors.As(err, &ferrs) {
@@ -99,6 +89,23 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		card.Status = msgUnchanged
 	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
+}
+
+// askForPassword answers a save that the sudo window stopped: the card with
+// the password prompt and what to do (no password given, a wrong one, too
+// many attempts). Any other error is returned as it is.
+func (s *Server) askForPassword(c echo.Context, card views.PolicyCard, err error) error {
+	var e *Error
+	if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
+		return err
+	}
+	msg := e.Fields[fieldPassword]
+	if e == errReauthRequired {
+		msg = "Enter your password to save this change."
+	}
+	card.NeedPassword = true
+	card.Errors = map[string]string{fieldPassword: msg}
+	return s.renderPolicyCard(c, e.Status, card)
 }
 
 // previewPolicy is the live check as the owner types: the field errors, or
