@@ -1,6 +1,9 @@
 // Package handlers is Curfew's HTTP layer: routes, middleware, pages and the
-// JSON API. Handlers are small, return errors, and leave status codes and
-// rendering of failures to one error handler.
+// JSON API, a file per resource or action. Handlers parse the request, call
+// the policy rules and the store, fill the view model and render; they are
+// small, return errors, and leave status codes and rendering of failures to
+// one error handler. The rules live in policy, the words in words
+// (docs/design.md, "Where things live").
 package handlers
 
 import (
