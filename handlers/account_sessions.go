@@ -12,15 +12,10 @@ import (
 // accountSessionsPage is GET /settings/security/sessions: every active session
 // of the account, most recently active first. htmx asks for the next rows.
 func (s *Server) accountSessionsPage(c echo.Context) error {
-	after, err := sessionListCursor(c)
+	list, err := s.sessionListPage(c, 0, "/settings/security/sessions", true)
 	if err != nil {
 		return err
 	}
-	pg, err := s.loadSessions(c, 0, after, sessionsPerPage)
-	if err != nil {
-		return err
-	}
-	list := s.sessionList(c, pg, true, "/settings/security/sessions", "/settings/security/sessions/", after != nil)
 	return renderFragmentOrPage(c, http.StatusOK, views.SessionRowsFragment(list), func() (templ.Component, error) {
 		n, err := s.recentAccountCounts(c)
 		if err != nil {

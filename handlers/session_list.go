@@ -47,6 +47,20 @@ func (s *Server) loadSessions(c echo.Context, userID int64, after *store.Session
 	return pg, nil
 }
 
+// sessionListPage reads the page of active sessions that ?after= asks for
+// (only userID's when not 0) and builds its view, with links under path.
+func (s *Server) sessionListPage(c echo.Context, userID int64, path string, showPerson bool) (views.SessionList, error) {
+	after, err := sessionListCursor(c)
+	if err != nil {
+		return views.SessionList{}, err
+	}
+	pg, err := s.loadSessions(c, userID, after, sessionsPerPage)
+	if err != nil {
+		return views.SessionList{}, err
+	}
+	return s.sessionList(c, pg, showPerson, path, path+"/", after != nil), nil
+}
+
 // sessionList builds the view of a page of sessions.
 func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, path, endBase string, continued bool) views.SessionList {
 	p := principal(c)

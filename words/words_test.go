@@ -67,48 +67,41 @@ func TestShorten(t *testing.T) {
 	}
 }
 
-func TestAgo(t *testing.T) {
+func TestRelative(t *testing.T) {
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
 	tests := []struct {
-		ago  time.Duration
+		from time.Duration // t - now: negative is the past
 		want string
 	}{
-		{-time.Minute, "just now"}, // a clock a little ahead
-		{59 * time.Second, "just now"},
-		{time.Minute, "1 minute ago"},
-		{59 * time.Minute, "59 minutes ago"},
-		{time.Hour, "1 hour ago"},
-		{23 * time.Hour, "23 hours ago"},
-		{24 * time.Hour, "yesterday"},
-		{48 * time.Hour, "2 days ago"},
-		{29 * 24 * time.Hour, "29 days ago"},
-		{40 * 24 * time.Hour, "29 Jan 2026"},
-	}
-	for _, tt := range tests {
-		if got := words.Ago(now.Add(-tt.ago), now); got != tt.want {
-			t.Errorf("%v ago = %q, want %q", tt.ago, got, tt.want)
-		}
-	}
-}
-
-func TestRelativeAhead(t *testing.T) {
-	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		ahead time.Duration
-		want  string
-	}{
+		{-59 * time.Second, "just now"},
+		{-time.Minute, "1 minute ago"},
+		{-59 * time.Minute, "59 minutes ago"},
+		{-time.Hour, "1 hour ago"},
+		{-23 * time.Hour, "23 hours ago"},
+		{-day, "yesterday"},
+		{-2 * day, "2 days ago"},
+		{-29 * day, "29 days ago"},
+		{-40 * day, "29 Jan 2026"},
 		{30 * time.Second, "in under a minute"},
 		{time.Minute, "in 1 minute"},
 		{9 * time.Minute, "in 9 minutes"},
 		{5 * time.Hour, "in 5 hours"},
 		{30 * time.Hour, "tomorrow"},
-		{13 * 24 * time.Hour, "in 13 days"},
-		{60 * 24 * time.Hour, "9 May 2026"},
+		{13 * day, "in 13 days"},
+		{60 * day, "9 May 2026"},
 	}
 	for _, tt := range tests {
-		if got := words.Relative(now.Add(tt.ahead), now); got != tt.want {
-			t.Errorf("%v ahead = %q, want %q", tt.ahead, got, tt.want)
+		if got := words.Relative(now.Add(tt.from), now); got != tt.want {
+			t.Errorf("Relative(now%+v) = %q, want %q", tt.from, got, tt.want)
 		}
+	}
+	// Something that has happened, stamped by a clock a little ahead.
+	if got := words.Ago(now.Add(time.Minute), now); got != "just now" {
+		t.Errorf("Ago(a minute ahead) = %q, want just now", got)
+	}
+	if got := words.Ago(now.Add(-time.Hour), now); got != "1 hour ago" {
+		t.Errorf("Ago(an hour back) = %q", got)
 	}
 }
 
