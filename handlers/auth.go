@@ -162,15 +162,13 @@ func deref(s *string) string {
 	return *s
 }
 
+// revokedReason is what a person is told of a session that ended with the
+// stored reason r (NULL reads as an owner's doing).
 func revokedReason(r *string) policy.Reason {
 	if r == nil {
 		return policy.ReasonRevoked
 	}
-	switch policy.Reason(*r) {
-	case policy.ReasonIdle, policy.ReasonAbsolute, policy.ReasonLogout:
-		return policy.Reason(*r)
-	}
-	return policy.ReasonRevoked
+	return policy.Reason(*r).Told()
 }
 
 // requireSession refuses requests without a valid session: 401 JSON for the

@@ -24,3 +24,13 @@ const (
 
 // Reasons lists every reason a session can end with.
 var Reasons = []Reason{ReasonIdle, ReasonAbsolute, ReasonLogout, ReasonRevoked, ReasonRevokedAll, ReasonRevokedOthers}
+
+// Told is the reason as the person signed out is told it: the expiry reasons
+// and their own sign-out as they are, any owner's doing as ReasonRevoked.
+func (r Reason) Told() Reason {
+	switch r {
+	case ReasonIdle, ReasonAbsolute, ReasonLogout:
+		return r
+	}
+	return ReasonRevoked
+}
