@@ -24,8 +24,7 @@ type securityBody struct {
 	AbsoluteMinutesMax       int  `json:"absolute_minutes_max"`
 }
 
-func (s *Server) securityBody(o policy.Overrides) securityBody {
-	eff := s.settings.EffectivePolicy(o)
+func (s *Server) securityBody(o policy.Overrides, eff policy.Effective) securityBody {
 	return securityBody{
 		IdleMinutes:              o.IdleMinutes,
 		AbsoluteMinutes:          o.AbsoluteMinutes,
@@ -40,81 +39,60 @@ func (s *Server) securityBody(o policy.Overrides) securityBody {
 
 // apiGetSecurity is the account's policy: overrides, effective values, bounds.
 func (s *Server) apiGetSecurity(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.securityBody(principal(c).Overrides))
+	p := principal(c)
+	return c.JSON(http.StatusOK, s.securityBody(p.Overrides, p.Effective))
 }
 
 // apiPatchSecurity changes the overrides: a field left out stays as it is,
 // null clears it. Same validation, sudo window and audit as the page.
 func (s *Server) apiPatchSecurity(c echo.Context) error {
-	ctx := c.Request().Context()
 	p := principal(c)
-	patch, err := decodePolicyPatch(c.Request().Body)
+	change, err := decodePolicyPatch(c.Request().Body)
 	if err != nil {
-		return err
-	}
-	decide := func(old policy.Overrides) (policy.Overrides, error) {
-		next := patch.apply(old)
-		return next, s.settings.Validate(next)
-	}
-	// Validate before the sudo check, so a client learns about its values first.
-	if _, err := decide(principal(c).Overrides); err != nil {
 		return err
 	}
 	if !s.inSudoWindow(c) {
+		// Nothing is saved without the password; the values are checked
+		// first so that a client learns about them before it is asked.
+		if _, err := s.settings.Apply(p.Overrides, change); err != nil {
+			return err
+		}
 		return errReauthRequired
 	}
-	change, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, decide)
+	u, err := s.store.UpdateSessionPolicy(c.Request().Context(), p.AccountID, s.actor(c), s.settings, change)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.securityBody(change.New))
-}
-
-// policyPatch is a PATCH body: for each field, whether it was given, and its
-// value (nil for null).
-type policyPatch struct {
-	idleSet, absoluteSet bool
-	idle, absolute       *int
-}
-
-func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
-	next := old
-	if pp.idleSet {
-		next.IdleMinutes = pp.idle
-	}
-	if pp.absoluteSet {
-		next.AbsoluteMinutes = pp.absolute
-	}
-	return next
+	return c.JSON(http.StatusOK, s.securityBody(u.New, u.EffectiveNew))
 }
 
 // decodePolicyPatch reads the body strictly: one JSON object (else 400) whose
 // keys are only idle_minutes and absolute_minutes, each at most once, each a
 // whole number or null (else 422 naming the field). Walking the tokens keeps
 // "absent" apart from "null" and catches repeated keys.
-func decodePolicyPatch(body io.Reader) (policyPatch, error) {
+func decodePolicyPatch(body io.Reader) (policy.Change, error) {
 	notObject := &Error{Status: http.StatusBadRequest, Code: "bad_request",
 		Message: `The body must be a JSON object, such as {"idle_minutes": 60, "absolute_minutes": 480}.`}
 	raw, err := readJSONObject(body, notObject.Message)
 	if err != nil {
-		return policyPatch{}, err
+		return policy.Change{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if _, err := dec.Token(); err != nil {
-		return policyPatch{}, notObject
+		return policy.Change{}, notObject
 	}
-	var pp policyPatch
+	var change policy.Change
 	fields := map[string]string{}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return policyPatch{}, notObject
+			return policy.Change{}, notObject
 		}
 		key, _ := tok.(string)
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return policyPatch{}, notObject
+			return policy.Change{}, notObject
 		}
 		if seen[key] {
 			fields[key] = "appears more than once; give it once."
@@ -123,11 +101,9 @@ func decodePolicyPatch(body io.Reader) (policyPatch, error) {
 		seen[key] = true
 		switch key {
 		case policy.FieldIdle:
-			pp.idleSet = true
-			pp.idle, fields[key] = minutesValue(value)
+			change.Idle, fields[key] = minutesValue(value)
 		case policy.FieldAbsolute:
-			pp.absoluteSet = true
-			pp.absolute, fields[key] = minutesValue(value)
+			change.Absolute, fields[key] = minutesValue(value)
 		default:
 			fields[key] = "is not a known field; use idle_minutes and absolute_minutes."
 		}
@@ -136,34 +112,35 @@ func decodePolicyPatch(body io.Reader) (policyPatch, error) {
 		}
 	}
 	if len(fields) > 0 {
-		return policyPatch{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+		return policy.Change{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
 			Message: "Some fields are unknown or have the wrong type.", Fields: fields}
 	}
-	return pp, nil
+	return change, nil
 }
 
-// minutesValue accepts a JSON integer or null; anything else gets a message.
-// 1.0 and 1e2 are not integers here: a number must be written as one.
-func minutesValue(v json.RawMessage) (*int, string) {
+// minutesValue reads a JSON integer as setting the field and null as clearing
+// it; anything else gets a message. 1.0 and 1e2 are not integers here: a
+// number must be written as one.
+func minutesValue(v json.RawMessage) (policy.FieldChange, string) {
 	const want = "must be a whole number of minutes or null"
 	switch v[0] {
 	case 'n':
-		return nil, ""
+		return policy.Clear(), ""
 	case '"':
-		return nil, want + ", not a string."
+		return policy.Leave(), want + ", not a string."
 	case 't', 'f':
-		return nil, want + ", not true or false."
+		return policy.Leave(), want + ", not true or false."
 	case '[':
-		return nil, want + ", not a list."
+		return policy.Leave(), want + ", not a list."
 	case '{':
-		return nil, want + ", not an object."
+		return policy.Leave(), want + ", not an object."
 	}
 	if bytes.ContainsAny(v, ".eE") {
-		return nil, want + ", without a decimal point or exponent."
+		return policy.Leave(), want + ", without a decimal point or exponent."
 	}
 	n, err := strconv.Atoi(string(v))
 	if err != nil {
-		return nil, want + "; this number is far too large."
+		return policy.Leave(), want + "; this number is far too large."
 	}
-	return &n, ""
+	return policy.Set(n), ""
 }
