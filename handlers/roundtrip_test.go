@@ -201,3 +201,29 @@ func (w *discardWriter) WriteHeader(code int) {
 		w.status = code
 	}
 }
+
+// The proxy's check is the hot path of every request to the product: one
+// round trip, plus the same throttled last_seen_at write as any request.
+func TestVerifyIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	srv, rec := newCountedServer(t)
+	fixtures := apptest.Store(t)
+	team := apptest.NewTeam(t, fixtures)
+	c := srv.Login(t, team.Engineer.Email, apptest.Password)
+
+	got := statementsOf(t, c, rec, "/auth/verify")
+	if len(got) != 1 || !strings.Contains(got[0], "token_hash = $1") {
+		t.Fatalf("GET /auth/verify sent %d statements, want exactly the lookup:%s", len(got), oneLine(got))
+	}
+	if _, err := fixtures.DB().Exec(`UPDATE sessions SET last_seen_at = last_seen_at - interval '2 minutes'
+		WHERE user_id = $1`, team.Engineer.ID); err != nil {
+		t.Fatal(err)
+	}
+	got = statementsOf(t, c, rec, "/auth/verify")
+	if len(got) != 2 || !strings.Contains(got[1], "UPDATE sessions SET last_seen_at") {
+		t.Fatalf("GET /auth/verify after 2 idle minutes sent %d statements, want the lookup and one write:%s", len(got), oneLine(got))
+	}
+	if got = statementsOf(t, c, rec, "/auth/verify"); len(got) != 1 {
+		t.Fatalf("GET /auth/verify right after a write sent %d statements, want 1:%s", len(got), oneLine(got))
+	}
+}

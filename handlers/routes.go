@@ -28,6 +28,10 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.GET("/metrics", s.metricsHandler())
 	e.StaticFS("/static", static.FS)
 
+	// The reverse proxy's session check: no CSRF, no body, no cookie set.
+	// Any method, since a proxy may ask with the method of the request it holds.
+	e.Any("/auth/verify", s.verify)
+
 	app := e.Group("", s.requestTimeout, middleware.BodyLimit("64K"), csrf, s.authenticate)
 	app.GET("/", s.home)
 	app.GET("/login", s.loginPage)
