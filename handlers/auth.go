@@ -109,6 +109,9 @@ func (s *Server) readToken(c echo.Context) string {
 }
 
 func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
+	if bearerRequest(c.Request()) {
+		return nil // an API client's session has no cookie
+	}
 	sess, _ := s.cookies.New(c.Request(), s.cookie)
 	sess.Values[cookieToken] = token
 	sess.Options.MaxAge = maxAge
@@ -116,6 +119,9 @@ func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
 }
 
 func (s *Server) clearToken(c echo.Context) {
+	if bearerRequest(c.Request()) {
+		return // an API client's session has no cookie
+	}
 	sess, _ := s.cookies.New(c.Request(), s.cookie)
 	sess.Options.MaxAge = -1
 	_ = sess.Save(c.Request(), c.Response())

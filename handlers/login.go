@@ -115,6 +115,7 @@ func (s *Server) login(c echo.Context) error {
 	if _, err := s.store.CreateSession(ctx, store.NewSession{
 		AccountID: u.AccountID, UserID: u.ID, TokenHash: hash,
 		IP: c.RealIP(), UserAgent: truncate(c.Request().UserAgent(), 512), Now: s.now(),
+		Method: "password",
 	}); err != nil {
 		return err
 	}

@@ -29,18 +29,21 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.StaticFS("/static", static.FS)
 
 	// The reverse proxy's session check: no CSRF, no body, no cookie set.
-	// Any method, since a proxy may ask with the method of the request it holds.
-	e.Any("/auth/verify", s.verify)
+	// nginx's auth_request, Caddy's forward_auth and Traefik's forwardAuth
+	// all ask with GET, whatever the request they hold.
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/auth/verify", s.verify)
 
 	app := e.Group("", s.requestTimeout, middleware.BodyLimit("64K"), csrf, s.authenticate)
 	app.GET("/", s.home)
 	app.GET("/login", s.loginPage)
 	app.POST("/login", s.login)
 	app.POST("/logout", s.logout, s.requireSession)
+	app.POST("/api/session", s.apiSignIn)
 
 	// Any signed-in person.
 	me := app.Group("", s.requireSession)
 	me.GET("/api/session", s.apiSession)
+	me.DELETE("/api/session", s.apiSignOut)
 	me.POST("/api/session/reauth", s.apiReauth)
 	me.POST("/api/session/keepalive", s.apiKeepalive)
 	me.GET("/me/sessions", s.mySessionsPage)

@@ -92,7 +92,7 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 	now := s.now()
 	l := views.SessionList{ShowPerson: showPerson, CSRF: csrfToken(c), Continued: continued}
 	for _, row := range pg.Sessions {
-		browser, system := describeUserAgent(row.UserAgent)
+		browser, system := describeSession(row.Client, row.UserAgent)
 		at, rule := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt).At()
 		by := "after " + policy.HumanMinutes(p.Effective.IdleMinutes) + " without activity"
 		if rule == policy.ReasonAbsolute {
@@ -257,6 +257,7 @@ type sessionJSON struct {
 	User              sessionUserJSON `json:"user"`
 	IP                string          `json:"ip"`
 	UserAgent         string          `json:"user_agent"`
+	Client            string          `json:"client"`
 	Browser           string          `json:"browser"`
 	OS                string          `json:"os"`
 	CreatedAt         time.Time       `json:"created_at"`
@@ -313,7 +314,7 @@ func (s *Server) apiAccountSessions(c echo.Context) error {
 	}
 	out := sessionsJSON{Sessions: []sessionJSON{}, ActiveSessions: n.Sessions, People: n.People}
 	for _, row := range pg.Sessions {
-		browser, system := describeUserAgent(row.UserAgent)
+		browser, system := describeSession(row.Client, row.UserAgent)
 		x := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt)
 		at, rule := x.At()
 		out.Sessions = append(out.Sessions, sessionJSON{
@@ -321,6 +322,7 @@ func (s *Server) apiAccountSessions(c echo.Context) error {
 			User:              sessionUserJSON{ID: row.UserID, Email: row.UserEmail, Name: row.UserName, Role: row.UserRole},
 			IP:                row.IP,
 			UserAgent:         row.UserAgent,
+			Client:            row.Client,
 			Browser:           browser,
 			OS:                system,
 			CreatedAt:         row.CreatedAt.UTC(),

@@ -183,11 +183,17 @@ func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now t
 }
 
 // Reauthenticate renews a session's sudo window after the password was given
-// again, and replaces its token hash: a re-authenticated session gets a new token.
+// again, and replaces its token hash: a re-authenticated session gets a new
+// token. A nil tokenHash keeps the token (an API client's bearer token).
 func (s *Store) Reauthenticate(ctx context.Context, sessionID string, tokenHash []byte, actor Actor, now time.Time) error {
+	var newHash any
+	if tokenHash != nil {
+		newHash = tokenHash
+	}
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3), token_hash = $4
-			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, tokenHash)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3),
+			token_hash = coalesce($4::bytea, token_hash)
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, newHash)
 		if err != nil {
 			return fmt.Errorf("renew sign-in: %w", err)
 		}
