@@ -247,3 +247,6 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Pid is the proxy's main process id (nginx's master).
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
