@@ -474,10 +474,11 @@ func writeResults(path string, figures []figure, costs []cpuCost, mem *memSample
 	keys := map[string]string{
 		"(a) GET /healthz": "healthz", "(b) GET /api/session": "session",
 		"(c) GET /settings/security": "security", "(d) session lookup query alone": "lookup",
-		"(e) GET /auth/verify": "verify", "(f) product via nginx auth_request": "proxy_auth",
-		"(g) product via nginx, no check": "proxy_plain",
 		"(d1) raw SQL, lib/pq default": "lookup_raw", "(d2) raw SQL, binary_parameters=yes": "lookup_binary",
-		"(d3) raw SQL, prepared statement": "lookup_prepared",
+		"(d3) raw SQL, prepared statement":   "lookup_prepared",
+		"(e) GET /auth/verify":               "verify",
+		"(f) product via nginx auth_request": "proxy_auth",
+		"(g) product via nginx, no check":    "proxy_plain",
 	}
 	for i, f := range figures {
 		c := costs[i]
