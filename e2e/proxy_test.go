@@ -37,10 +37,10 @@ func startProduct(t *testing.T) *httptest.Server {
 		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>%s</title></head><body>
 <h1 data-testid="product">%s</h1>
 <p>Signed in as <span data-testid="user">%s</span> (<span data-testid="role">%s</span>)</p>
-<p data-testid="path">%s</p>
+<p data-testid="path">%s</p>%s
 <pre data-testid="headers">%s</pre>
 </body></html>`, title, title, html.EscapeString(r.Header.Get("X-Curfew-User-Email")),
-			html.EscapeString(r.Header.Get("X-Curfew-Role")), html.EscapeString(r.URL.RequestURI()),
+			html.EscapeString(r.Header.Get("X-Curfew-Role")), html.EscapeString(r.URL.RequestURI()), posted(r),
 			html.EscapeString(strings.Join(names, "\n")))
 	}
 	mux := http.NewServeMux()
@@ -49,6 +49,15 @@ func startProduct(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// posted shows a form post's body, so a test sees it reached the product.
+func posted(r *http.Request) string {
+	if r.Method != http.MethodPost {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1024))
+	return "<p>posted " + html.EscapeString(string(b)) + "</p>"
 }
 
 // front is Curfew and the product behind one running proxy.
@@ -260,6 +269,20 @@ func TestProxyGuardsTheProduct(t *testing.T) {
 			}
 			if !strings.Contains(a.body, `data-testid="path">/reports/q3?tab=1<`) {
 				t.Errorf("the product saw another path:\n%s", a.body)
+			}
+
+			// A form post reaches the product with its body; the check itself
+			// never needs the body.
+			req, _ := http.NewRequest(http.MethodPost, app+"/reports", strings.NewReader("title=Q3"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if res, err := engineer.HTTP.Do(req); err != nil {
+				t.Fatal(err)
+			} else {
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "X-Curfew-User-Email="+team.Engineer.Email) || !strings.Contains(string(b), "posted title=Q3") {
+					t.Errorf("POST through the proxy: %d\n%s", res.StatusCode, b)
+				}
 			}
 
 			// The owner-only area: 403 page for the engineer, the page for the owner.
