@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -313,7 +312,7 @@ func loginURLFor(so signedOut, r *http.Request) string {
 		}
 	}
 	if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" && r.URL.Path != "/" {
-		q.Set("next", r.URL.RequestURI())
+		q.Set("return_to", r.URL.RequestURI())
 	}
 	if len(q) == 0 {
 		return "/login"
@@ -325,8 +324,14 @@ func loginURLFor(so signedOut, r *http.Request) string {
 func signedOutMessage(so signedOut) string {
 	switch so.reason {
 	case policy.ReasonIdle:
+		if so.minutes <= 0 { // from a proxy, which knows the reason only
+			return "You were signed out after a period of inactivity. Sign in again to continue."
+		}
 		return "You were signed out after " + policy.HumanMinutes(so.minutes) + " of inactivity. Sign in again to continue."
 	case policy.ReasonAbsolute:
+		if so.minutes <= 0 {
+			return "You were signed out because your session reached its longest allowed lifetime. Sign in again to continue."
+		}
 		return "You were signed out because sessions last at most " + policy.HumanMinutes(so.minutes) + ". Sign in again to continue."
 	case policy.ReasonLogout:
 		return "You have signed out."
@@ -334,15 +339,4 @@ func signedOutMessage(so signedOut) string {
 		return "Your session was ended by an account owner. Sign in again to continue."
 	}
 	return ""
-}
-
-// safeNext accepts only local paths as a post-sign-in destination.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return ""
-	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return ""
-	}
-	return next
 }

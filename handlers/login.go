@@ -36,19 +36,22 @@ func signedOutFrom(c echo.Context) signedOut {
 
 // loginPage shows the sign-in form, with why the person was signed out.
 func (s *Server) loginPage(c echo.Context) error {
+	returnTo := s.returnTo(c.QueryParam("return_to"), c.QueryParam("next"))
 	if principal(c) != nil {
-		return c.Redirect(http.StatusSeeOther, "/")
+		if returnTo == "" {
+			returnTo = "/"
+		}
+		return c.Redirect(http.StatusSeeOther, returnTo)
 	}
 	noStore(c)
+	// reason comes from Curfew's own redirects and from a proxy passing on
+	// /auth/verify's X-Curfew-Reason (without minutes); unknown ones say nothing.
 	minutes, _ := strconv.Atoi(c.QueryParam("minutes"))
-	so := signedOut{reason: policy.Reason(c.QueryParam("reason")), minutes: minutes}
-	if (so.reason == policy.ReasonIdle || so.reason == policy.ReasonAbsolute) && so.minutes <= 0 {
-		so.reason = policy.ReasonRevoked
-	}
+	so := signedOut{reason: policy.Reason(c.QueryParam("reason")), minutes: max(minutes, 0)}
 	return render(c, http.StatusOK, views.LoginView(views.Login{
 		Page:   s.page(c, "Sign in", ""),
 		Notice: signedOutMessage(so),
-		Next:   safeNext(c.QueryParam("next")),
+		Next:   returnTo,
 	}))
 }
 
@@ -59,7 +62,7 @@ func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	email := store.NormalizeEmail(c.FormValue("email"))
 	pw := c.FormValue("password")
-	next := safeNext(c.FormValue("next"))
+	next := s.returnTo(c.FormValue("return_to"), c.FormValue("next"))
 	fail := func(status int, msg string) error {
 		return render(c, status, views.LoginView(views.Login{
 			Page: s.page(c, "Sign in", ""), Email: email, Error: msg, Next: next,

@@ -98,11 +98,17 @@ func newCookieStore(cfg config.Config) (*sessions.CookieStore, string) {
 			sc.SetSerializer(tokenSerializer{})
 		}
 	}
+	// __Host- binds the cookie to Curfew's own host; a cookie shared with
+	// the product's hosts (CURFEW_COOKIE_DOMAIN) can only be __Secure-.
 	name := "__Host-curfew"
+	if cfg.CookieDomain != "" {
+		name = "__Secure-curfew"
+	}
 	if cfg.Dev {
 		name = "curfew"
 	}
 	cs.Options = &sessions.Options{
+		Domain:   cfg.CookieDomain,
 		Path:     "/",
 		HttpOnly: true,
 		Secure:   !cfg.Dev,
