@@ -23,7 +23,7 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 	if s.cfg.Dev {
 		name = "curfew_csrf"
 	}
-	return middleware.CSRFConfig{
+	csrf, err := middleware.CSRFConfig{
 		// A bearer request is authenticated by its header alone, and the
 		// API's sign-in by the password it carries; neither reads or sets
 		// a cookie.
@@ -36,6 +36,9 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 		CookieHTTPOnly: true,
 		CookieSecure:   !s.cfg.Dev,
 		CookieSameSite: http.SameSiteLaxMode,
+		// As long as a session can live: the cookie is only sent again
+		// at sign-in (csrfCookieOnce).
+		CookieMaxAge: s.settings.AbsoluteMax * 60,
 		ErrorHandler: func(err error, c echo.Context) error {
 			return csrfError()
 		},
@@ -46,6 +49,11 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 			return false, csrfError()
 		},
 	}.ToMiddleware()
+	if err != nil {
+		return nil, err
+	}
+	once := csrfCookieOnce(name)
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return csrf(once(next)) }, nil
 }
 
 // requestTimeout gives every request a deadline: the store passes the
