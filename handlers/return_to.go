@@ -28,9 +28,12 @@ func (s *Server) returnTo(returnTo, next string) string {
 // (backslashes, control characters, "//host", userinfo), in the raw value and
 // once percent-decoded.
 func safeReturnTo(raw string, allowed []string) string {
-	if raw == "" || len(raw) > maxReturnTo || !plainURL(raw) {
+	if raw == "" || len(raw) > maxReturnTo || raw[0] == ' ' || raw[len(raw)-1] == ' ' || strings.ContainsFunc(raw, unsafeInURL) {
 		return ""
 	}
+	// A proxy passes the product's URL on as it came (nginx and Caddy cannot
+	// encode it), so a %20 in it arrives here decoded: send it as %20 again.
+	raw = strings.ReplaceAll(raw, " ", "%20")
 	if decoded, err := url.PathUnescape(raw); err != nil || strings.ContainsFunc(decoded, unsafeInURL) || strings.HasPrefix(decoded, "//") {
 		return ""
 	}
@@ -53,11 +56,7 @@ func safeReturnTo(raw string, allowed []string) string {
 	return raw
 }
 
-// plainURL refuses the characters browsers strip or reinterpret in a URL:
-// ASCII controls (CR, LF, tab, NUL…), spaces, and backslashes.
-func plainURL(s string) bool {
-	return !strings.ContainsFunc(s, func(r rune) bool { return r == ' ' || unsafeInURL(r) })
-}
-
-// unsafeInURL are the characters refused even percent-encoded.
+// unsafeInURL are the characters browsers strip or reinterpret in a URL,
+// refused even percent-encoded: ASCII controls (CR, LF, tab, NUL…) and
+// backslashes.
 func unsafeInURL(r rune) bool { return r < ' ' || r == 0x7f || r == '\\' }
