@@ -78,12 +78,16 @@ func (s *Server) requestTimeout(next echo.HandlerFunc) echo.HandlerFunc {
 
 // securityHeaders sets the headers every response carries. The CSP allows no
 // inline script: htmx is configured by a meta tag and Curfew's script is a file.
-func securityHeaders(dev bool) echo.MiddlewareFunc {
+// Its form-action also names the origins sign-in may return to: browsers hold
+// a form's redirect to that rule too.
+func securityHeaders(dev bool, returnOrigins []string) echo.MiddlewareFunc {
+	formAction := strings.Join(append([]string{"'self'"}, returnOrigins...), " ")
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action " + formAction + "; frame-ancestors 'none'"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-				"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", csp)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Referrer-Policy", "same-origin")

@@ -140,6 +140,11 @@ func TestLoginReturnsToTheProduct(t *testing.T) {
 			}
 		})
 	}
+	// Browsers hold the form's redirect to the page's CSP form-action, so it
+	// names the allowed origins (e2e/proxy_test.go signs in through it).
+	if csp := srv.NewClient(t).Get("/login").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://app.example.com http://localhost:3000;") {
+		t.Errorf("CSP form-action does not allow the return origins: %s", csp)
+	}
 	// A form post is checked as the query is: a forged field goes home.
 	c := srv.NewClient(t)
 	c.CSRF = c.Get("/login").FormCSRF()

@@ -20,7 +20,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.Use(s.requestLogger())
 	e.Use(s.metrics.middleware)
 	e.Use(middleware.Recover())
-	e.Use(securityHeaders(s.cfg.Dev))
+	e.Use(securityHeaders(s.cfg.Dev, s.cfg.AllowedOrigins))
 
 	// Operations: no session, no CSRF.
 	e.GET("/healthz", s.healthz)
