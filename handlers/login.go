@@ -38,7 +38,13 @@ func signedOutFrom(c echo.Context) signedOut {
 func (s *Server) loginPage(c echo.Context) error {
 	returnTo := s.returnTo(c.QueryParam("return_to"), c.QueryParam("next"))
 	if principal(c) != nil {
-		if returnTo == "" {
+		// A proxy sent here a browser that Curfew sees signed in: the product
+		// did not get the cookie (CURFEW_COOKIE_DOMAIN). Going back would loop.
+		if returnTo == "" || c.QueryParam("reason") != "" {
+			if returnTo != "" {
+				s.log.WarnContext(c.Request().Context(), "a proxy sent a signed-in browser to sign in; does the product's host get the session cookie (CURFEW_COOKIE_DOMAIN)?",
+					"request_id", requestID(c))
+			}
 			returnTo = "/"
 		}
 		return c.Redirect(http.StatusSeeOther, returnTo)

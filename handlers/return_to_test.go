@@ -140,6 +140,12 @@ func TestLoginReturnsToTheProduct(t *testing.T) {
 			}
 		})
 	}
+	// Signed in, but sent here by a proxy with a reason: the product did not
+	// see the cookie, and going back would loop, so the browser goes home.
+	signedIn := srv.Login(t, team.Owner.Email, apptest.Password)
+	if res := signedIn.Get("/login?reason=none&return_to=" + url.QueryEscape("https://app.example.com/x")); res.Header.Get("Location") != "/" {
+		t.Errorf("signed in, sent by a proxy: redirect to %q, want / (no loop)", res.Header.Get("Location"))
+	}
 	// Browsers hold the form's redirect to the page's CSP form-action, so it
 	// names the allowed origins (e2e/proxy_test.go signs in through it).
 	if csp := srv.NewClient(t).Get("/login").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://app.example.com http://localhost:3000;") {
