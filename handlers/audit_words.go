@@ -66,6 +66,9 @@ func describeAuditEvent(e store.AuditEvent, names map[int64]string) auditSentenc
 		}
 		return say("signed out their other sessions")
 	case store.ActionLogin:
+		if auditPayloadString(p, "method") == "token" {
+			return say("signed in with an API token")
+		}
 		return say("signed in")
 	case store.ActionLoginFailed:
 		if b, _ := p["reauth"].(bool); b {
