@@ -12,7 +12,6 @@ package proxyrun
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -216,19 +215,6 @@ func start(ctx context.Context, name, dir string, cmd *exec.Cmd, ports []int) (*
 		}
 	}
 	return p, nil
-}
-
-// Exited reports whether the proxy has ended, and how.
-func (p *Proc) Exited() (bool, error) {
-	select {
-	case <-p.done:
-		if p.err == nil {
-			return true, errors.New("exited")
-		}
-		return true, p.err
-	default:
-		return false, nil
-	}
 }
 
 type syncBuffer struct {
