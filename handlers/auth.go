@@ -163,8 +163,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// Pages read these to warn before an idle sign-out without polling,
 		// which would itself count as activity.
 		h := c.Response().Header()
-		h.Set("X-Curfew-Idle-Expires-At", p.Expiry.IdleAt.UTC().Format(time.RFC3339))
-		h.Set("X-Curfew-Absolute-Expires-At", p.Expiry.AbsoluteAt.UTC().Format(time.RFC3339))
+		h.Set(hdrIdleExpiresAt, p.Expiry.IdleAt.UTC().Format(time.RFC3339))
+		h.Set(hdrAbsoluteExpiresAt, p.Expiry.AbsoluteAt.UTC().Format(time.RFC3339))
 		c.Set(ctxPrincipal, p)
 		return next(c)
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -47,7 +48,8 @@ func (s *Server) verify(c echo.Context) error {
 	token, client, err := s.requestToken(c)
 	if err != nil {
 		h.Set(hdrReason, "none")
-		if e, ok := err.(*Error); ok {
+		var e *Error
+		if errors.As(err, &e) {
 			return c.JSON(e.Status, errorBody{Error: e.Code, Message: e.Message})
 		}
 		return err
