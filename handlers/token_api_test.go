@@ -264,6 +264,9 @@ func TestBadAuthorizationIsAClear401(t *testing.T) {
 				} else if res.Header.Get("X-Curfew-Reason") != "none" {
 					t.Errorf("%s: reason %q, want none", path, res.Header.Get("X-Curfew-Reason"))
 				}
+				if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+					t.Errorf("%s: a refused bearer set cookies: %q", path, sc)
+				}
 				if !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
 					t.Errorf("%s: WWW-Authenticate = %q", path, res.Header.Get("WWW-Authenticate"))
 				}
@@ -371,8 +374,8 @@ func TestTokenSessionsFollowThePolicy(t *testing.T) {
 	idle := tokenSignIn(t, srv, team.Engineer.Email)
 	db.MustExec(`UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1`, team.Engineer.ID)
 	res := bearer(t, srv, idle, http.MethodGet, "/api/session", "")
-	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Body, `"session_expired"`) {
-		t.Errorf("idle token: %d %s", res.StatusCode, res.Body)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Body, `"session_expired"`) || len(res.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("idle token: %d %s, cookies %q", res.StatusCode, res.Body, res.Header.Values("Set-Cookie"))
 	}
 	revoked := tokenSignIn(t, srv, team.Engineer.Email)
 	owner := tokenSignIn(t, srv, team.Owner.Email)
