@@ -35,6 +35,12 @@ type Config struct {
 	LoginLimitPerAccount int
 	// RequestTimeout bounds every request's database work (CURFEW_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
+	// AllowedOrigins are the origins (scheme://host[:port], normalised by
+	// Origin) a sign-in may return to (CURFEW_ALLOWED_ORIGINS).
+	AllowedOrigins []string
+	// CookieDomain, when set, scopes the session cookie to a parent domain
+	// shared with the product (CURFEW_COOKIE_DOMAIN).
+	CookieDomain string
 }
 
 // Load reads the configuration through getenv and reports every problem at once.
@@ -109,6 +115,14 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.RequestTimeout = d
 		}
+	}
+
+	var err error
+	if c.AllowedOrigins, err = parseAllowedOrigins(getenv("CURFEW_ALLOWED_ORIGINS")); err != nil {
+		errs = append(errs, err)
+	}
+	if c.CookieDomain, err = parseCookieDomain(getenv("CURFEW_COOKIE_DOMAIN")); err != nil {
+		errs = append(errs, err)
 	}
 
 	keys, err := parseKeys(getenv("CURFEW_SESSION_KEYS"))

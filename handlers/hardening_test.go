@@ -116,6 +116,9 @@ func TestCSRFOnEveryUnsafeRoute(t *testing.T) {
 	srv := apptest.NewServer(t)
 	var unsafe []*echo.Route
 	for _, r := range registeredRoutes(t, srv) {
+		if r.Method == http.MethodPost && r.Path == "/api/session" {
+			continue // the API's sign-in carries the password and sets no cookie (TestTokenSignInNeedsNoCSRF)
+		}
 		if isUnsafe(r.Method) {
 			unsafe = append(unsafe, r)
 		}

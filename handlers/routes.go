@@ -20,7 +20,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.Use(s.requestLogger())
 	e.Use(s.metrics.middleware)
 	e.Use(middleware.Recover())
-	e.Use(securityHeaders(s.cfg.Dev))
+	e.Use(securityHeaders(s.cfg.Dev, s.cfg.AllowedOrigins))
 
 	// Operations: no session, no CSRF.
 	e.GET("/healthz", s.healthz)
@@ -28,15 +28,22 @@ func (s *Server) routes(e *echo.Echo) error {
 	e.GET("/metrics", s.metricsHandler())
 	e.StaticFS("/static", static.FS)
 
+	// The reverse proxy's session check: no CSRF, no body, no cookie set.
+	// nginx's auth_request, Caddy's forward_auth and Traefik's forwardAuth
+	// all ask with GET, whatever the request they hold.
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/auth/verify", s.verify)
+
 	app := e.Group("", s.requestTimeout, middleware.BodyLimit("64K"), csrf, s.authenticate)
 	app.GET("/", s.home)
 	app.GET("/login", s.loginPage)
 	app.POST("/login", s.login)
 	app.POST("/logout", s.logout, s.requireSession)
+	app.POST("/api/session", s.apiSignIn)
 
 	// Any signed-in person.
 	me := app.Group("", s.requireSession)
 	me.GET("/api/session", s.apiSession)
+	me.DELETE("/api/session", s.apiSignOut)
 	me.POST("/api/session/reauth", s.apiReauth)
 	me.POST("/api/session/keepalive", s.apiKeepalive)
 	me.GET("/me/sessions", s.mySessionsPage)

@@ -78,7 +78,7 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 // sessionRow is one session as a list shows it to p: who, where, and when
 // and by which of p's limits it will end.
 func sessionRow(row store.AccountSession, p *Principal, now time.Time, endBase string) views.SessionRow {
-	browser, system := words.Browser(row.UserAgent)
+	browser, system := describeSession(row.Client, row.UserAgent)
 	at, rule := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt).At()
 	by := "after " + words.Minutes(p.Effective.IdleMinutes) + " without activity"
 	if rule == policy.ReasonAbsolute {

@@ -23,13 +23,22 @@ type signInAttempt struct {
 	// Current is the session the client still holds, which a sign-in
 	// replaces; nil when there is none.
 	Current *Principal
+	// Client is store.ClientBrowser (the login form, a cookie) or
+	// store.ClientAPI (POST /api/session, a bearer token).
+	Client string
+	// Method is how the person proved who they are, for auth.login:
+	// "password" for the form, "token" for an API client's sign-in.
+	Method string
 }
 
 // signedIn is the session a sign-in started: its token (for the cookie or
 // the client, never stored) and the policy it lives under.
 type signedIn struct {
-	token  string
-	policy policy.Effective
+	token   string
+	policy  policy.Effective
+	user    store.User
+	account store.Account
+	session store.Session
 }
 
 // signInRefused is a sign-in refused for a reason the person can act on: a
@@ -94,7 +103,11 @@ func (s *Server) checkPassword(ctx context.Context, a signInAttempt) (store.User
 			return store.User{}, err
 		}
 		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: a.IP, UserAgent: a.UserAgent}
-		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, map[string]any{"email": a.Email}); err != nil {
+		payload := map[string]any{"email": a.Email}
+		if a.Client == store.ClientAPI {
+			payload["method"] = a.Method
+		}
+		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, payload); err != nil {
 			return store.User{}, err
 		}
 		return store.User{}, errBadSignIn
@@ -105,7 +118,11 @@ func (s *Server) checkPassword(ctx context.Context, a signInAttempt) (store.User
 // startSession creates the session of a checked sign-in, under the policy
 // of the user's account as it is now.
 func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt) (signedIn, error) {
-	token, hash, err := newToken()
+	mint := newToken
+	if a.Client == store.ClientAPI {
+		mint = newAPIToken
+	}
+	token, hash, err := mint()
 	if err != nil {
 		return signedIn{}, err
 	}
@@ -113,12 +130,15 @@ func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt
 	if err != nil {
 		return signedIn{}, err
 	}
-	if _, err := s.store.CreateSession(ctx, store.NewSession{
+	sess, err := s.store.CreateSession(ctx, store.NewSession{
 		AccountID: u.AccountID, UserID: u.ID, TokenHash: hash,
 		IP: a.IP, UserAgent: truncate(a.UserAgent, 512), Now: s.now(),
-	}); err != nil {
+		Client: a.Client, Method: a.Method,
+	})
+	if err != nil {
 		return signedIn{}, err
 	}
 	s.counts.Forget(u.AccountID)
-	return signedIn{token: token, policy: s.settings.EffectivePolicy(acct.Overrides())}, nil
+	return signedIn{token: token, policy: s.settings.EffectivePolicy(acct.Overrides()),
+		user: u, account: acct, session: sess}, nil
 }

@@ -69,6 +69,9 @@ func (s *Server) reauthenticate(c echo.Context, pw string) error {
 	if err != nil {
 		return err
 	}
+	if p.Client == store.ClientAPI {
+		hash = nil // a bearer token is the client's to keep: it has no cookie to renew
+	}
 	now := s.now()
 	if err := s.store.Reauthenticate(ctx, p.SessionID, hash, s.actor(c), now); err != nil {
 		return err

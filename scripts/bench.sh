@@ -7,11 +7,19 @@
 # figures through wrk, the lookup from Go):
 #   (a) GET /healthz, (b) authenticated GET /api/session,
 #   (c) authenticated GET /settings/security (as an owner),
+#   (e) GET /auth/verify with the session cookie, as a reverse proxy asks it,
+#   (f) a product page through Debian's nginx running deploy/nginx/curfew.conf
+#       (auth_request to Curfew on every request), and
+#   (g) the same page through nginx without the check (the product is nginx
+#       itself answering a fixed 1 KB page),
 #   (d) the session lookup query alone, straight to PostgreSQL, run the same way,
 # sampling the server's resident memory meanwhile. Then it runs the Go
 # benchmarks of ./store/ (lookup at 10k and 1M sessions, sign-out-everywhere of
-# 100k sessions, audit first page). The last line is `ratio: X`, the throughput
-# of (c) divided by that of (d).
+# 100k sessions, audit first page). It ends with three lines:
+#   limit: X   throughput of (e) / 1/(1/(a) + 1/(d)), what one HTTP exchange
+#              and one lookup query allow together (target >= 0.85)
+#   proxy: X   throughput of (f) / (g) (target >= 0.5)
+#   ratio: X   throughput of (c) / (d), last (no target: see docs/performance.md)
 #
 # Environment:
 #   BENCH_CONCURRENCY (32), BENCH_WARMUP (2s), BENCH_DURATION (10s)
@@ -112,10 +120,10 @@ say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 
 "$WORK/curfew-load" -url "$BASE" -db "$DB_URL" -email "$BENCH_EMAIL" -password "$BENCH_PASSWORD" \
 	-pid "$SERVER_PID" -c "$CONCURRENCY" -warmup "$WARMUP" -d "$DURATION" -results "$WORK/results" \
-	-http "${BENCH_HTTP:-wrk}" \
+	-http "${BENCH_HTTP:-wrk}" -nginx-conf "$REPO/deploy/nginx/curfew.conf" \
 	${BENCH_LOOKUP_VARIANTS:+-lookup-variants}
 
-if grep -q '^[a-z]* [0-9.]* [0-9.]* [0-9.]* [1-9]' "$WORK/results"; then
+if grep -q '^[a-z_]* [0-9.]* [0-9.]* [0-9.]* [1-9]' "$WORK/results"; then
 	say "some requests failed; see the lines above"
 	exit 1
 fi
@@ -133,5 +141,11 @@ cp "$WORK/gobench" .data/bench/gobench.txt
 { grep -E '^(Benchmark|scale:)' "$WORK/gobench" || true; } | sed -E 's/[[:space:]]+/ /g'
 say "query plans and set-up times of the Go benchmarks: .data/bench/gobench.txt"
 
-awk '$1 == "security" { c = $2 } $1 == "lookup" { d = $2 }
-	END { if (c == "" || d == "" || d == 0) exit 1; printf "ratio: %.2f\n", c / d }' "$WORK/results"
+awk '{ x[$1] = $2 }
+	END {
+		a = x["healthz"]; c = x["security"]; d = x["lookup"]; e = x["verify"]; f = x["proxy_auth"]; g = x["proxy_plain"]
+		if (a == "" || c == "" || d == "" || e == "" || f == "" || g == "" || a == 0 || d == 0 || g == 0) exit 1
+		printf "limit: %.2f\n", e * (1 / a + 1 / d)
+		printf "proxy: %.2f\n", f / g
+		printf "ratio: %.2f\n", c / d
+	}' "$WORK/results"

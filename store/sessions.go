@@ -22,7 +22,17 @@ type Session struct {
 	RevokedReason   *string    `db:"revoked_reason"`
 	IP              string     `db:"ip"`
 	UserAgent       string     `db:"user_agent"`
+	// Client is ClientBrowser or ClientAPI.
+	Client string `db:"client"`
 }
+
+// Kinds of client a session belongs to (sessions.client).
+const (
+	// ClientBrowser signed in with the login form; its token is in the cookie.
+	ClientBrowser = "browser"
+	// ClientAPI signed in with POST /api/session; its token is a bearer token.
+	ClientAPI = "api"
+)
 
 // AuthSession is everything one authenticated request needs, read in one query:
 // the session, its user and the account's current policy.
@@ -69,6 +79,10 @@ type NewSession struct {
 	IP        string
 	UserAgent string
 	Now       time.Time
+	// Client is ClientBrowser (the default) or ClientAPI.
+	Client string
+	// Method is how the person proved who they are, for auth.login.
+	Method string
 }
 
 // CreateSession stores a new session and its auth.login audit row together.
@@ -81,16 +95,24 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR SHARE`, n.AccountID); err != nil {
 			return fmt.Errorf("lock account for sign-in: %w", err)
 		}
+		client := n.Client
+		if client == "" {
+			client = ClientBrowser
+		}
 		err := tx.GetContext(ctx, &sess, `INSERT INTO sessions
-			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent)
-			VALUES ($1, $2, $3, $4, $4, $4, $5, $6)
-			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent`,
-			n.AccountID, n.UserID, n.TokenHash, n.Now, n.IP, n.UserAgent)
+			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent, client)
+			VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7)
+			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent, client`,
+			n.AccountID, n.UserID, n.TokenHash, n.Now, n.IP, n.UserAgent, client)
 		if err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
 		actor := Actor{AccountID: n.AccountID, UserID: n.UserID, IP: n.IP, UserAgent: n.UserAgent}
-		return insertAudit(ctx, tx, actor, ActionLogin, map[string]any{"session_id": sess.ID})
+		payload := map[string]any{"session_id": sess.ID}
+		if n.Method != "" {
+			payload["method"] = n.Method
+		}
+		return insertAudit(ctx, tx, actor, ActionLogin, payload)
 	})
 	return sess, err
 }
@@ -114,7 +136,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 // which keeps even the generic plan on a unique index of users, whatever the
 // size of the account.
 const SessionByTokenHashSQL = `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent, s.client,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,
 			a.name AS account_name, a.idle_minutes, a.absolute_minutes,
 			s.seq, a.sessions_revoked_through, a.sessions_revoked_kept, a.sessions_revoked_reason
@@ -161,11 +183,17 @@ func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now t
 }
 
 // Reauthenticate renews a session's sudo window after the password was given
-// again, and replaces its token hash: a re-authenticated session gets a new token.
+// again, and replaces its token hash: a re-authenticated session gets a new
+// token. A nil tokenHash keeps the token (an API client's bearer token).
 func (s *Store) Reauthenticate(ctx context.Context, sessionID string, tokenHash []byte, actor Actor, now time.Time) error {
+	var newHash any
+	if tokenHash != nil {
+		newHash = tokenHash
+	}
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3), token_hash = $4
-			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, tokenHash)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3),
+			token_hash = coalesce($4::bytea, token_hash)
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, newHash)
 		if err != nil {
 			return fmt.Errorf("renew sign-in: %w", err)
 		}
