@@ -40,7 +40,7 @@ type errorBody struct {
 // toast for htmx, a styled page otherwise. Internal errors are logged with the
 // request id and never shown.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || s.clientGone(err, c) {
 		return
 	}
 	e := s.classify(err, c)

@@ -68,12 +68,22 @@ func (s *Server) login(c echo.Context) error {
 	if email == "" || pw == "" {
 		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 	}
-	if msg, err := s.throttleSignIn(c, email); err != nil || msg != "" {
-		if err != nil {
-			return err
-		}
+	if len(email) > maxEmailBytes {
+		email = truncate(email, maxEmailBytes)
+		return fail(http.StatusUnprocessableEntity, emailTooLong)
+	}
+	attempt := s.signInAttempt(c, email)
+	scope, msg, err := s.throttleSignIn(c, attempt)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
 		return fail(http.StatusTooManyRequests, msg)
 	}
+	// The attempt is counted: it runs to the end, and its audit row is
+	// written, even if the client goes away meanwhile.
+	ctx, cancel := s.detached(c)
+	defer cancel()
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		password.CheckNobody(pw)
@@ -94,7 +104,10 @@ func (s *Server) login(c echo.Context) error {
 	}
 	// The password is right: its failures no longer count. (Before the
 	// session is created, so that write and its audit row are the last.)
-	if err := s.store.ClearLoginAttempts(ctx, email); err != nil {
+	if err := s.store.ClearLoginAttempts(ctx, attempt, scope, s.now()); err != nil {
+		return err
+	}
+	if err := s.issueDeviceCookie(c, email); err != nil {
 		return err
 	}
 	// A sign-in on a browser that still holds a session replaces it.

@@ -1,0 +1,23 @@
+package store
+
+import "unicode/utf8"
+
+// Caps on the free text a request brings into a row: the client chooses it,
+// so it is bounded before it reaches the append-only audit table or a
+// session row, whichever handler passed it on.
+const (
+	MaxUserAgentBytes = 512
+	MaxIPBytes        = 64
+)
+
+// capText is s cut to at most n bytes on a character boundary.
+func capText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
