@@ -19,6 +19,9 @@ import (
 type Config struct {
 	DatabaseURL string
 	Addr        string
+	// MetricsAddr, when set, is the only listener serving /metrics
+	// (CURFEW_METRICS_ADDR); empty keeps /metrics on Addr.
+	MetricsAddr string
 	// Dev allows plain-http cookies on loopback (CURFEW_ENV=dev).
 	Dev bool
 	// SessionKeys are cookie keys, newest first; older ones only verify.
@@ -43,6 +46,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:          getenv("DATABASE_URL"),
 		Addr:                 getenv("CURFEW_ADDR"),
+		MetricsAddr:          strings.TrimSpace(getenv("CURFEW_METRICS_ADDR")),
 		Policy:               policy.DefaultSettings,
 		SessionRetention:     30 * 24 * time.Hour,
 		AuditRetention:       0,
@@ -108,6 +112,14 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("CURFEW_REQUEST_TIMEOUT must be a positive duration such as 10s, got %q", v))
 		} else {
 			c.RequestTimeout = d
+		}
+	}
+
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must be host:port such as 127.0.0.1:9090, got %q", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must differ from CURFEW_ADDR (%s): it takes /metrics off the public address", c.Addr))
 		}
 	}
 

@@ -325,8 +325,13 @@ func (s *Server) auditExport(c echo.Context) error {
 	h.Set(echo.HeaderContentType, w.contentType())
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="curfew-audit-%s.%s"`, s.now().UTC().Format("2006-01-02"), format))
 	c.Response().WriteHeader(http.StatusOK)
+	// From here on a failure cannot change the status: cutExport makes it
+	// visible. Each batch has its own deadline (export_deadline.go).
+	exportCtx, cancel := exportContext(c)
+	defer cancel()
+	extendWrite(c)
 	if err := w.begin(); err != nil {
-		return err
+		return s.cutExport(c, w, 0, err)
 	}
 	written := 0
 	for {
@@ -335,7 +340,7 @@ func (s *Server) auditExport(c echo.Context) error {
 				return w.end(e.ID + 1)
 			}
 			if err := w.event(e); err != nil {
-				return err
+				return s.cutExport(c, w, written, err)
 			}
 			written++
 		}
@@ -345,9 +350,13 @@ func (s *Server) auditExport(c echo.Context) error {
 		}
 		filter.Before = page.NextBefore
 		filter.Limit = min(auditExportBatch, auditExportCap-written+1)
-		if page, err = s.store.AuditEvents(ctx, p.AccountID, filter); err != nil {
-			return err
+		batchCtx, cancelBatch := s.batchContext(exportCtx)
+		page, err = s.store.AuditEvents(batchCtx, p.AccountID, filter)
+		cancelBatch()
+		if err != nil {
+			return s.cutExport(c, w, written, err)
 		}
+		extendWrite(c)
 	}
 }
 

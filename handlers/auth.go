@@ -249,7 +249,7 @@ func (s *Server) requireOwner(next echo.HandlerFunc) echo.HandlerFunc {
 		if p != nil && p.IsOwner() {
 			return next(c)
 		}
-		payload := map[string]any{"method": c.Request().Method, "path": truncate(c.Request().URL.Path, maxPathBytes), "role": p.Role}
+		payload := map[string]any{"method": c.Request().Method, "path": storableText(c.Request().URL.Path, maxPathBytes), "role": p.Role}
 		if err := s.store.InsertAudit(c.Request().Context(), s.actor(c), store.ActionAccessForbidden, payload); err != nil {
 			s.log.ErrorContext(c.Request().Context(), "audit refused access", "err", err)
 		}

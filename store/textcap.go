@@ -1,6 +1,9 @@
 package store
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Caps on the free text a request brings into a row: the client chooses it,
 // so it is bounded before it reaches the append-only audit table or a
@@ -10,8 +13,10 @@ const (
 	MaxIPBytes        = 64
 )
 
-// capText is s cut to at most n bytes on a character boundary.
+// capText is s cut to at most n bytes on a character boundary, and made
+// text PostgreSQL stores: bytes that are not UTF-8, and NUL, become U+FFFD.
 func capText(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 	if len(s) <= n {
 		return s
 	}
