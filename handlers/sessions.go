@@ -121,6 +121,8 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 			ExpiresBy:   by,
 			Current:     row.ID == p.SessionID,
 			EndURL:      endBase + row.ID + "/revoke",
+			// Only the owner's list shows other people's sessions.
+			NeedsPassword: showPerson && s.needsPasswordToEnd(p, row),
 		})
 	}
 	if pg.Next != nil {
@@ -228,6 +230,9 @@ func (s *Server) accountSessionsPage(c echo.Context) error {
 // revokeAccountSession is POST /settings/security/sessions/:id/revoke: an
 // owner ends one session of the account.
 func (s *Server) revokeAccountSession(c echo.Context) error {
+	if err := s.sudoToEnd(c, c.Param("id"), c.FormValue("password")); err != nil {
+		return s.askPasswordToEnd(c, err, "/settings/security/sessions")
+	}
 	return s.endSession(c, 0, "/settings/security/sessions", true)
 }
 
@@ -344,6 +349,9 @@ func (s *Server) apiAccountSessions(c echo.Context) error {
 // it is not one of the account's.
 func (s *Server) apiDeleteAccountSession(c echo.Context) error {
 	p := principal(c)
+	if err := s.sudoToEnd(c, c.Param("id"), ""); err != nil {
+		return err
+	}
 	e, err := s.store.RevokeSession(c.Request().Context(), s.actor(c), c.Param("id"), 0, s.now())
 	if err != nil {
 		return err
