@@ -34,7 +34,7 @@ func (s *Server) routes(e *echo.Echo) error {
 
 	app := e.Group("", s.requestTimeout, middleware.BodyLimit("64K"), csrf, s.authenticate)
 	app.GET("/", s.home)
-	app.GET("/login", s.loginPage, requireStorableText)
+	app.GET("/login", s.loginPage)
 	app.POST("/login", s.login, requireStorableText)
 	app.POST("/logout", s.logout, s.requireSession)
 
