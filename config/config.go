@@ -116,9 +116,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must be host:port such as 127.0.0.1:9090, got %q", c.MetricsAddr))
-		} else if c.MetricsAddr == c.Addr {
+		} else if c.MetricsAddr == c.Addr && port != "0" {
 			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must differ from CURFEW_ADDR (%s): it takes /metrics off the public address", c.Addr))
 		}
 	}
