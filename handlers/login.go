@@ -56,7 +56,6 @@ func (s *Server) loginPage(c echo.Context) error {
 // passwords get the same answer after the same bcrypt work.
 func (s *Server) login(c echo.Context) error {
 	noStore(c)
-	ctx := c.Request().Context()
 	email := store.NormalizeEmail(c.FormValue("email"))
 	pw := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
