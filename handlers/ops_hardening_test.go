@@ -78,7 +78,10 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 	if afterBytes > beforeBytes+16<<10 {
 		t.Errorf("the scrape grew from %d to %d bytes", beforeBytes, afterBytes)
 	}
-	res, _ := http.Get(srv.URL + "/metrics")
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer res.Body.Close()
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
