@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"curfew/internal/apptest"
 	"curfew/store"
@@ -38,7 +40,7 @@ func loginFailedRows(t *testing.T, srv *apptest.Server, userID int64) int {
 }
 
 // FuzzSignInForm posts the sign-in form with any email and password: never a
-// 5xx; text PostgreSQL cannot store is a 400 naming the field; and a wrong
+// 5xx; an email PostgreSQL cannot store is a 422 naming the field; and a wrong
 // password for a real person is audited as auth.login_failed.
 func FuzzSignInForm(f *testing.F) {
 	for _, s := range awkward {
@@ -62,8 +64,8 @@ func FuzzSignInForm(f *testing.F) {
 		if status >= 500 {
 			t.Fatalf("POST /login email=%q: %d\n%s", email, status, resp)
 		}
-		if status == http.StatusBadRequest && !strings.Contains(resp, "email") {
-			t.Errorf("POST /login email=%q: 400 that does not name the email\n%s", email, resp)
+		if unstorable(email) && (status != http.StatusUnprocessableEntity || !strings.Contains(resp, "The field email")) {
+			t.Errorf("POST /login email=%q: %d, want a 422 that names the email\n%s", email, status, resp)
 		}
 		if status == http.StatusSeeOther {
 			t.Fatalf("POST /login email=%q password=%q signed in", email, pw)
@@ -114,13 +116,21 @@ func FuzzLoginNext(f *testing.F) {
 			if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
 				t.Fatalf("next=%q sent the browser to %q", next, loc)
 			}
-		case status == http.StatusBadRequest:
-			if !strings.Contains(resp, "next") && !strings.Contains(resp, "return_to") {
-				t.Errorf("next=%q: a 400 that names neither next nor return_to\n%s", next, resp)
+		case status == http.StatusUnprocessableEntity && unstorable(next):
+			if !strings.Contains(resp, "The field next") {
+				t.Errorf("next=%q: a 422 that does not name next\n%s", next, resp)
 			}
 		default:
-			t.Fatalf("POST /login next=%q: %d, want 303 or 400\n%s", next, status, resp)
+			t.Fatalf("POST /login next=%q: %d, want 303, or 422 for text that cannot be stored\n%s", next, status, resp)
 		}
+	})
+}
+
+// unstorable is what the server refuses to pass to PostgreSQL: bytes that
+// are not UTF-8, NUL and the control characters other than tab and line breaks.
+func unstorable(s string) bool {
+	return !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
 	})
 }
 

@@ -16,7 +16,7 @@ import (
 // PostgreSQL stores text as UTF-8 and refuses a NUL byte anywhere in it (and
 // the escape \u0000 in jsonb), so a request value that reaches a query or an
 // audit row must be valid UTF-8 without NUL. Values typed by a person are
-// refused with a 4xx naming the field (textProblem, requireStorableText);
+// refused with a 422 naming the field (textProblem, requireStorableText);
 // values Curfew only records, such as a path or a User-Agent, are made
 // storable instead (storableText).
 
@@ -68,9 +68,10 @@ func storableText(s string, maxBytes int) string {
 	return s[:cut]
 }
 
-// textError is the 400 for a value that cannot be stored as typed.
+// textError is the 422 for a value that cannot be stored as typed, like any
+// other value that fails validation.
 func textError(field, problem string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_text",
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
 		Message: "The field " + field + " " + problem + ". Remove it and try again.",
 		Fields:  map[string]string{field: problem}}
 }

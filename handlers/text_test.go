@@ -21,7 +21,7 @@ func forbiddenRows(t *testing.T, srv *apptest.Server, userID int64) int {
 }
 
 // TestTextPostgreSQLCannotStoreIsA4xx: a NUL or bytes that are not UTF-8 in
-// a form field, a query parameter or a JSON string are a 400 that names the
+// a form field, a query parameter or a JSON string are a 422 that names the
 // field, never the 500 of PostgreSQL's "invalid byte sequence"; what Curfew
 // only records (a path, a User-Agent) is stored made valid; and an engineer's
 // refused owner request is audited whatever its path or query holds.
@@ -60,10 +60,10 @@ func TestTextPostgreSQLCannotStoreIsA4xx(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, _, body := raw(t, tt.c, srv, tt.method, tt.path, tt.h, tt.body)
-			if status != http.StatusBadRequest {
-				t.Fatalf("%s %s: %d, want 400\n%s", tt.method, tt.path, status, body)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("%s %s: %d, want 422\n%s", tt.method, tt.path, status, body)
 			}
-			if !strings.Contains(body, tt.wantField) {
+			if !strings.Contains(body, "The field "+tt.wantField) {
 				t.Errorf("the answer does not name %s:\n%s", tt.wantField, body)
 			}
 		})
