@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"maps"
 	"net/http"
 	"reflect"
@@ -87,6 +88,10 @@ func requireStorableText(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if c.Request().Method != http.MethodGet && isFormBody(c.Request()) {
 			form, err := c.FormParams()
+			var he *echo.HTTPError
+			if errors.As(err, &he) {
+				return he // past the body limit: 413
+			}
 			if err != nil {
 				return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "The form could not be read."}
 			}

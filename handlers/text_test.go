@@ -93,6 +93,14 @@ func TestTextPostgreSQLCannotStoreIsA4xx(t *testing.T) {
 		}
 	})
 
+	t.Run("a form past the body limit is still a 413", func(t *testing.T) {
+		h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-CSRF-Token": {owner.CSRF}}
+		body := "idle_minutes=30&note=" + strings.Repeat("a", 70<<10)
+		if status, _, b := raw(t, owner, srv, http.MethodPost, "/settings/security/policy/preview", h, body); status != http.StatusRequestEntityTooLarge {
+			t.Errorf("a 70 KB form: %d, want 413\n%.300s", status, b)
+		}
+	})
+
 	t.Run("a User-Agent that is not UTF-8 is stored made valid", func(t *testing.T) {
 		c := srv.NewClient(t)
 		csrf := c.Get("/login").FormCSRF()
