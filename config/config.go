@@ -19,6 +19,9 @@ import (
 type Config struct {
 	DatabaseURL string
 	Addr        string
+	// MetricsAddr, when set, is the only listener serving /metrics
+	// (CURFEW_METRICS_ADDR); empty keeps /metrics on Addr.
+	MetricsAddr string
 	// Dev allows plain-http cookies on loopback (CURFEW_ENV=dev).
 	Dev bool
 	// SessionKeys are cookie keys, newest first; older ones only verify.
@@ -49,6 +52,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:          getenv("DATABASE_URL"),
 		Addr:                 getenv("CURFEW_ADDR"),
+		MetricsAddr:          strings.TrimSpace(getenv("CURFEW_METRICS_ADDR")),
 		Policy:               policy.DefaultSettings,
 		SessionRetention:     30 * 24 * time.Hour,
 		AuditRetention:       0,
@@ -117,6 +121,13 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must be host:port such as 127.0.0.1:9090, got %q", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && port != "0" {
+			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must differ from CURFEW_ADDR (%s): it takes /metrics off the public address", c.Addr))
+		}
+	}
 	var err error
 	if c.AllowedOrigins, err = parseAllowedOrigins(getenv("CURFEW_ALLOWED_ORIGINS")); err != nil {
 		errs = append(errs, err)

@@ -133,7 +133,7 @@ func (s *Server) checkSession(ctx context.Context, token, client string) (*Princ
 	expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 	if so, record := endedBy(row, eff, expiry, now); so.reason != policy.ReasonNone {
 		if record != policy.ReasonNone {
-			if err := s.store.EndSessionOnUse(ctx, row.ID, record, now); err != nil {
+			if err := s.store.EndSessionOnUse(ctx, row.ID, record, so.minutes, now); err != nil {
 				return nil, signedOut{}, err
 			}
 		}
@@ -171,7 +171,7 @@ func (s *Server) checkSession(ctx context.Context, token, client string) (*Princ
 // any sign-out-everywhere reached it.
 func endedBy(row store.AuthSession, eff policy.Effective, expiry policy.Expiry, now time.Time) (signedOut, policy.Reason) {
 	if row.RevokedAt != nil {
-		return signedOut{reason: revokedReason(row.RevokedReason)}, policy.ReasonNone
+		return recordedEnd(row, eff), policy.ReasonNone
 	}
 	if reason := expiry.Expired(now); reason != policy.ReasonNone {
 		minutes := eff.IdleMinutes
@@ -236,7 +236,7 @@ func (s *Server) requireOwner(next echo.HandlerFunc) echo.HandlerFunc {
 		if p != nil && p.IsOwner() {
 			return next(c)
 		}
-		payload := map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path, "role": p.Role}
+		payload := map[string]any{"method": c.Request().Method, "path": storableText(c.Request().URL.Path, maxPathBytes), "role": p.Role}
 		if err := s.store.InsertAudit(c.Request().Context(), s.actor(c), store.ActionAccessForbidden, payload); err != nil {
 			s.log.ErrorContext(c.Request().Context(), "audit refused access", "err", err)
 		}

@@ -63,26 +63,35 @@ func (s *Server) loginPage(c echo.Context) error {
 // to next (or home).
 func (s *Server) login(c echo.Context) error {
 	noStore(c)
+	email := store.NormalizeEmail(c.FormValue("email"))
 	a := signInAttempt{
-		Email:     store.NormalizeEmail(c.FormValue("email")),
+		Email:     email,
 		Password:  c.FormValue("password"),
 		IP:        c.RealIP(),
 		UserAgent: c.Request().UserAgent(),
+		Device:    s.deviceFor(c, email),
 		Current:   principal(c),
 		Method:    "password",
 	}
 	next := s.returnTo(c.FormValue("return_to"), c.FormValue("next"))
-	in, err := s.signIn(c.Request().Context(), a)
+	// Once counted, an attempt runs to the end and its audit row is written,
+	// even if the client goes away meanwhile.
+	ctx, cancel := s.detached(c)
+	defer cancel()
+	in, err := s.signIn(ctx, a)
 	var refused *signInRefused
 	if errors.As(err, &refused) {
 		if refused.retryAfter > 0 {
 			setRetryAfter(c, refused.retryAfter)
 		}
 		return render(c, refused.status, views.LoginView(views.Login{
-			Page: s.page(c, "Sign in", ""), Email: a.Email, Error: refused.message, Next: next,
+			Page: s.page(c, "Sign in", ""), Email: truncate(a.Email, maxEmailBytes), Error: refused.message, Next: next,
 		}))
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.issueDeviceCookie(c, email); err != nil {
 		return err
 	}
 	if err := s.writeToken(c, in.token, in.policy.AbsoluteMinutes*60); err != nil {

@@ -67,6 +67,7 @@ func (s *Server) requestTimeout(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		req := c.Request()
+		c.Set(ctxUntimed, req.Context()) // for exports, which bound each batch instead
 		ctx, cancel := context.WithTimeout(req.Context(), d)
 		defer cancel()
 		c.SetRequest(req.WithContext(ctx))
@@ -120,8 +121,8 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			}
 			attrs := []slog.Attr{
 				slog.String("request_id", v.RequestID),
-				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
+				slog.String("method", methodLabel(c)),
+				slog.String("path", storableText(v.URIPath, maxLoggedPath)),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
 				slog.String("ip", v.RemoteIP),

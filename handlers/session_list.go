@@ -67,7 +67,10 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 	now := s.now()
 	l := views.SessionList{ShowPerson: showPerson, CSRF: csrfToken(c), Continued: continued}
 	for _, row := range pg.Sessions {
-		l.Rows = append(l.Rows, sessionRow(row, p, now, endBase))
+		r := sessionRow(row, p, now, endBase)
+		// Only the owner's list shows other people's sessions.
+		r.NeedsPassword = showPerson && s.needsPasswordToEnd(p, row)
+		l.Rows = append(l.Rows, r)
 	}
 	if pg.Next != nil {
 		l.MoreURL = path + "?after=" + url.QueryEscape(encodeCursor(pg.Next))

@@ -20,6 +20,9 @@ type signInAttempt struct {
 	IP       string
 	// UserAgent is the client's, as sent; the session keeps its first 512 bytes.
 	UserAgent string
+	// Device is the id of the client's device cookie issued to Email, or ""
+	// (deviceFor): a device that signed in before keeps its own counter.
+	Device string
 	// Current is the session the client still holds, which a sign-in
 	// replaces; nil when there is none.
 	Current *Principal
@@ -62,10 +65,16 @@ func (s *Server) signIn(ctx context.Context, a signInAttempt) (signedIn, error) 
 	if a.Email == "" || a.Password == "" {
 		return signedIn{}, &signInRefused{status: http.StatusUnprocessableEntity, message: "Enter your email and password."}
 	}
-	if wait, throttled, err := s.reserveSignIn(ctx, a.Email, a.IP, a.UserAgent); err != nil || throttled {
-		if err != nil {
-			return signedIn{}, err
-		}
+	if len(a.Email) > maxEmailBytes {
+		return signedIn{}, &signInRefused{status: http.StatusUnprocessableEntity, message: emailTooLong}
+	}
+	la := store.LoginAttempt{Email: a.Email, IP: a.IP, Device: a.Device}
+	r, err := s.reserveSignIn(ctx, la, a.UserAgent)
+	if err != nil {
+		return signedIn{}, err
+	}
+	if !r.RetryAt.IsZero() {
+		wait := r.RetryAt.Sub(s.now())
 		return signedIn{}, &signInRefused{status: http.StatusTooManyRequests, message: throttledMessage(wait), retryAfter: max(wait, time.Second)}
 	}
 	u, err := s.checkPassword(ctx, a)
@@ -74,7 +83,7 @@ func (s *Server) signIn(ctx context.Context, a signInAttempt) (signedIn, error) 
 	}
 	// The password is right: its failures no longer count. (Before the
 	// session is created, so that write and its audit row are the last.)
-	if err := s.store.ClearLoginAttempts(ctx, a.Email); err != nil {
+	if err := s.store.ClearLoginAttempts(ctx, la, r.Scope, s.now()); err != nil {
 		return signedIn{}, err
 	}
 	if p := a.Current; p != nil {

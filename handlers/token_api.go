@@ -10,9 +10,6 @@ import (
 	"curfew/store"
 )
 
-// maxEmailLen is the longest email address there can be (RFC 5321 path limit).
-const maxEmailLen = 254
-
 var errInvalidCredentials = &Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: badSignIn}
 
 // tokenSignIn says whether a request is the API's sign-in, which needs no CSRF
@@ -43,7 +40,7 @@ func (s *Server) apiSignIn(c echo.Context) error {
 	fields := map[string]string{}
 	if body.Email == nil || store.NormalizeEmail(*body.Email) == "" {
 		fields["email"] = "Enter your email."
-	} else if len(*body.Email) > maxEmailLen {
+	} else if len(*body.Email) > maxEmailBytes {
 		fields["email"] = "An email address has at most 254 characters."
 	}
 	if body.Password == nil || *body.Password == "" {

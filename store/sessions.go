@@ -20,8 +20,11 @@ type Session struct {
 	AuthenticatedAt time.Time  `db:"authenticated_at"`
 	RevokedAt       *time.Time `db:"revoked_at"`
 	RevokedReason   *string    `db:"revoked_reason"`
-	IP              string     `db:"ip"`
-	UserAgent       string     `db:"user_agent"`
+	// RevokedAfterMinutes is the limit an idle or absolute expiry ended the
+	// session by, as it was then (NULL for other reasons and older rows).
+	RevokedAfterMinutes *int   `db:"revoked_after_minutes"`
+	IP                  string `db:"ip"`
+	UserAgent           string `db:"user_agent"`
 	// Client is ClientBrowser or ClientAPI.
 	Client string `db:"client"`
 }
@@ -103,7 +106,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent, client)
 			VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7)
 			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent, client`,
-			n.AccountID, n.UserID, n.TokenHash, n.Now, n.IP, n.UserAgent, client)
+			n.AccountID, n.UserID, n.TokenHash, n.Now, capText(n.IP, MaxIPBytes), capText(n.UserAgent, MaxUserAgentBytes), client)
 		if err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
@@ -136,7 +139,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 // which keeps even the generic plan on a unique index of users, whatever the
 // size of the account.
 const SessionByTokenHashSQL = `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent, s.client,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.revoked_after_minutes, s.ip, s.user_agent, s.client,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,
 			a.name AS account_name, a.idle_minutes, a.absolute_minutes,
 			s.seq, a.sessions_revoked_through, a.sessions_revoked_kept, a.sessions_revoked_reason
@@ -157,10 +160,16 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) erro
 }
 
 // EndSessionOnUse marks a session ended when its next request finds it over:
-// by the idle or absolute rule, or by the account's sign-out-everywhere.
-func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Reason, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason))
+// by the idle or absolute rule (after the given limit in minutes, kept so a
+// later request can say so), or by the account's sign-out-everywhere
+// (minutes 0).
+func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Reason, minutes int, now time.Time) error {
+	var after *int
+	if minutes > 0 {
+		after = &minutes
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3, revoked_after_minutes = $4
+		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason), after)
 	if err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
