@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"curfew/policy"
+	"curfew/store"
 )
 
 // Config is everything the server needs that comes from outside.
@@ -35,6 +36,9 @@ type Config struct {
 	LoginLimitPerAccount int
 	// RequestTimeout bounds every request's database work (CURFEW_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
+	// DBPooler is what sits in front of PostgreSQL (CURFEW_DB_POOLER): none,
+	// session or transaction (docs/deploy.md).
+	DBPooler store.Pooler
 }
 
 // Load reads the configuration through getenv and reports every problem at once.
@@ -109,6 +113,12 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.RequestTimeout = d
 		}
+	}
+
+	if p, err := store.ParsePooler(strings.TrimSpace(getenv("CURFEW_DB_POOLER"))); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.DBPooler = p
 	}
 
 	keys, err := parseKeys(getenv("CURFEW_SESSION_KEYS"))
