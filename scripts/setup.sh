@@ -2,7 +2,8 @@
 # setup.sh — install what Curfew's build and tests need, if it is missing.
 #
 # Usage:
-#   scripts/setup.sh         Chromium (for browser tests), go/node/npm checks, npm ci
+#   scripts/setup.sh         Chromium (for browser tests), PgBouncer and pg_auto_failover
+#                            (for the fault tests), go/node/npm checks, npm ci
 #   scripts/setup.sh bench   the same, plus wrk (HTTP load generator)
 #
 # Idempotent, and silent when everything is already present. PostgreSQL is
@@ -48,6 +49,15 @@ if [[ ! -x /usr/bin/chromium ]]; then
 	# fonts-liberation (only recommended by chromium) gives pages and screenshots real fonts.
 	apt_install chromium fonts-liberation
 	[[ -x /usr/bin/chromium ]] || die "chromium was installed but /usr/bin/chromium is missing." "Run: apt-get install chromium"
+fi
+
+# --- PgBouncer and pg_auto_failover, for the fault tests (faults/) that run
+# Curfew through a real pooler and a real failover.
+if ! command -v pgbouncer >/dev/null 2>&1 && [[ ! -x /usr/sbin/pgbouncer ]]; then
+	apt_install pgbouncer
+fi
+if ! command -v pg_autoctl >/dev/null 2>&1; then
+	apt_install postgresql-15-auto-failover
 fi
 
 # --- wrk, only for benchmarks.

@@ -75,11 +75,23 @@ var ErrTransactionPooler = errors.New("refusing to migrate through a transaction
 
 // schemaCurrent stands in for migrating behind a transaction pooler: with
 // nothing pending the instance may serve; otherwise it refuses, naming what
-// to do, instead of taking a lock the pooler cannot keep.
-func schemaCurrent(ctx context.Context, p *goose.Provider, logger *slog.Logger) error {
-	current, target, err := p.GetVersions(ctx)
-	if err != nil {
+// to do, instead of taking a lock the pooler cannot keep. It changes nothing,
+// not even goose's version table.
+func (s *Store) schemaCurrent(ctx context.Context, p *goose.Provider, logger *slog.Logger) error {
+	var current, target int64
+	if sources := p.ListSources(); len(sources) > 0 {
+		target = sources[len(sources)-1].Version
+	}
+	var versioned bool
+	if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&versioned); err != nil {
 		return fmt.Errorf("read the schema version: %w", err)
+	}
+	if versioned {
+		v, err := p.GetDBVersion(ctx)
+		if err != nil {
+			return fmt.Errorf("read the schema version: %w", err)
+		}
+		current = v
 	}
 	if current < target {
 		return fmt.Errorf("schema version %d, this build needs %d: %w", current, target, ErrTransactionPooler)

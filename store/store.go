@@ -132,7 +132,7 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 		return fmt.Errorf("load migrations: %w", err)
 	}
 	if s.pooler == PoolerTransaction {
-		return schemaCurrent(ctx, p, logger)
+		return s.schemaCurrent(ctx, p, logger)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
