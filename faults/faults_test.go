@@ -54,8 +54,18 @@ const appName = "curfew-under-test"
 // startCurfew runs the real handlers on the private cluster, behind httptest.
 func startCurfew(t *testing.T, env ...string) *apptest.Server {
 	t.Helper()
+	logw := io.Discard
+	if os.Getenv("CURFEW_TEST_LOG") != "" {
+		logw = os.Stderr
+	}
+	return startCurfewAt(t, pg.url("application_name="+appName), logw, env...)
+}
+
+// startCurfewAt runs the real handlers on the database at dbURL, logging to
+// logw.
+func startCurfewAt(t *testing.T, dbURL string, logw io.Writer, env ...string) *apptest.Server {
+	t.Helper()
 	ctx := context.Background()
-	dbURL := pg.url("application_name=" + appName)
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -76,10 +86,6 @@ func startCurfew(t *testing.T, env ...string) *apptest.Server {
 	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
-	}
-	logw := io.Discard
-	if os.Getenv("CURFEW_TEST_LOG") != "" {
-		logw = os.Stderr
 	}
 	e, err := handlers.New(handlers.Deps{Store: st, Config: cfg, Logger: slog.New(slog.NewTextHandler(logw, nil))})
 	if err != nil {
