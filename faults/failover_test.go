@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"curfew/internal/apptest"
+	"curfew/internal/sqlcount"
 	"curfew/store"
 )
 
@@ -39,6 +40,10 @@ func (o op) end() time.Time { return o.start.Add(o.elapsed) }
 
 // inFlightAt reports a request that was under way at t.
 func (o op) inFlightAt(t time.Time) bool { return o.start.Before(t) && o.end().After(t) }
+
+// poolSize is the store's pool, as store.Open sets it; hotStatements is how
+// many queries the store prepares (the session lookup, the active counts).
+const poolSize, hotStatements = 20, 2
 
 // The request deadline of the Curfew under test; every answer must come
 // within it and a little. It leaves room for password hashing on a busy CI
@@ -80,7 +85,17 @@ func TestFailoverUnderLoad(t *testing.T) {
 	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/postgres?sslmode=disable&target_session_attrs=read-write&connect_timeout=2&application_name=%s",
 		ha.nodes[0].port, ha.nodes[1].port, appName)
 	logs := &apptest.SyncBuffer{}
-	srv := startCurfewAt(t, dbURL, io.Writer(logs), "CURFEW_REQUEST_TIMEOUT", failoverRequestTimeout.String(),
+	// The store's pool, over a driver that counts the statements prepared on
+	// its connections (sqlcount), in lib/pq's own multi-host form.
+	rec := &sqlcount.Recorder{}
+	db, err := rec.Open(fmt.Sprintf("postgres://postgres@127.0.0.1,127.0.0.1/postgres?port=%d,%d&sslmode=disable&target_session_attrs=read-write&connect_timeout=2&application_name=%s",
+		ha.nodes[0].port, ha.nodes[1].port, appName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
+	srv := startCurfewOn(t, store.New(db), dbURL, io.Writer(logs), "CURFEW_REQUEST_TIMEOUT", failoverRequestTimeout.String(),
 		"CURFEW_LOGIN_LIMIT_PER_ACCOUNT", "100000", "CURFEW_LOGIN_LIMIT_PER_IP", "100000")
 	// Team a: page views, sign-ins and policy saves; team b: sign-out-everywhere,
 	// which would end team a's sessions.
@@ -174,10 +189,11 @@ func TestFailoverUnderLoad(t *testing.T) {
 	})
 
 	time.Sleep(3 * time.Second) // load on a healthy pair
-	ha.nodes[0].d.kill()        // the primary's keeper and PostgreSQL, SIGKILL
+	prepsAtKill := rec.Prepares()
+	ha.nodes[0].d.kill() // the primary's keeper and PostgreSQL, SIGKILL
 	killAt := time.Now()
 	promoted, settled := make(chan time.Time, 1), make(chan time.Time, 1)
-	go func() { promoted <- ha.waitWritable(1, 90*time.Second) }()
+	go func() { promoted <- ha.waitOutOfRecovery(1, 90*time.Second) }()
 	go func() { settled <- ha.waitSettled(t, 90*time.Second) }()
 
 	// Wait for the first 200 answered after the kill, then keep the load on
@@ -196,10 +212,10 @@ func TestFailoverUnderLoad(t *testing.T) {
 		}
 		return nil
 	}, ha.nodes[1].d)
-	// While it promotes the standby, pg_auto_failover briefly turns its
-	// sessions read-only again, so errors may come after the first 200 until
-	// the monitor reports the new primary (wait_primary); from a second after
-	// that, none may.
+	// Until pg_auto_failover has finished promoting the standby, new
+	// connections to it may still be refused as read-only, so a few errors
+	// may come after the first 200; from a second after the monitor reports
+	// the new primary (wait_primary), none may.
 	settledAt := <-settled
 	if settledAt.IsZero() {
 		t.Fatalf("the monitor never reported node2 as the primary")
@@ -214,7 +230,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	promotedAt := <-promoted
-	t.Logf("kill → first 200: %v (kill → node2 writable: %v; kill → monitor reports node2 wait_primary: %v)",
+	t.Logf("kill → first 200: %v (kill → node2 out of recovery: %v; kill → monitor reports node2 wait_primary: %v)",
 		firstOK.Sub(killAt).Round(10*time.Millisecond), promotedAt.Sub(killAt).Round(10*time.Millisecond),
 		settledAt.Sub(killAt).Round(10*time.Millisecond))
 	states, _ := ha.states(ha.monitorDB(t))
@@ -300,6 +316,18 @@ func TestFailoverUnderLoad(t *testing.T) {
 		t.Errorf("%d log lines about prepared statements: a statement of a dead connection was used", n)
 	}
 	t.Logf("%d warnings logged during the switch", strings.Count(all[:logsAtRecovery], "level=WARN"))
+	// The hot statements were prepared again on the new primary's
+	// connections, once per connection, not once per request.
+	hotAfter := counts["recovered"]["view 200"] + counts["recovered"]["policy 200"] + counts["recovered"]["revoke 200"]
+	reprepared := rec.Prepares() - prepsAtKill
+	t.Logf("statements prepared: %d before the kill, %d after it (pool of %d, %d authenticated 200s after recovery)",
+		prepsAtKill, reprepared, poolSize, hotAfter)
+	if prepsAtKill == 0 || reprepared == 0 {
+		t.Errorf("the hot statements were not prepared before the kill (%d) and again after it (%d)", prepsAtKill, reprepared)
+	}
+	if limit := 2 * hotStatements * poolSize; reprepared > limit {
+		t.Errorf("%d statements prepared after the kill, more than %d (each hot statement twice per pool connection): prepared per request, not per connection", reprepared, limit)
+	}
 
 	checkNothingLost(t, srv, log, victims, killAt, lastAudit, a, b)
 }

@@ -70,6 +70,14 @@ func startCurfewAt(t *testing.T, dbURL string, logw io.Writer, env ...string) *a
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	return startCurfewOn(t, st, dbURL, logw, env...)
+}
+
+// startCurfewOn runs the real handlers on st, migrating it first; the store
+// is closed when the test ends.
+func startCurfewOn(t *testing.T, st *store.Store, dbURL string, logw io.Writer, env ...string) *apptest.Server {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("migrate: %v", err)

@@ -190,9 +190,10 @@ func waitFor(t *testing.T, limit time.Duration, what string, check func() error,
 	}
 }
 
-// waitWritable polls node i until it accepts writes (it is no longer in
-// recovery) and returns when it first did, or the zero time after limit.
-func (h *haPair) waitWritable(i int, limit time.Duration) time.Time {
+// waitOutOfRecovery polls node i until it is no longer in recovery (promoted,
+// though pg_auto_failover may keep its sessions read-only a while longer) and
+// returns when it first was, or the zero time after limit.
+func (h *haPair) waitOutOfRecovery(i int, limit time.Duration) time.Time {
 	db, err := sql.Open("postgres", h.nodeURL(i, ""))
 	if err != nil {
 		return time.Time{}
