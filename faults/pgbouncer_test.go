@@ -147,7 +147,7 @@ func TestSuitesThroughPgBouncer(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			b := startPgBouncer(t, tc.mode)
 			before := b.transactions(t)
-			args := []string{"test", "-count=1", "-p", "1", "./store", "./handlers"}
+			args := []string{"test", "-count=1", "./store", "./handlers"}
 			if tc.skip != "" {
 				args = append(args, "-skip", tc.skip)
 			}
