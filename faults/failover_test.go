@@ -190,8 +190,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 
 	time.Sleep(3 * time.Second) // load on a healthy pair
 	prepsAtKill := rec.Prepares()
-	ha.nodes[0].d.kill() // the primary's keeper and PostgreSQL, SIGKILL
-	killAt := time.Now()
+	killAt := ha.crash(t, 0) // the primary's keeper, PostgreSQL and its backends: SIGKILL
 	promoted, settled := make(chan time.Time, 1), make(chan time.Time, 1)
 	go func() { promoted <- ha.waitOutOfRecovery(1, 90*time.Second) }()
 	go func() { settled <- ha.waitSettled(t, 90*time.Second) }()
@@ -230,6 +229,11 @@ func TestFailoverUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	promotedAt := <-promoted
+	for _, o := range log {
+		if o.ok() && o.end().Equal(firstOK) {
+			t.Logf("the first 200 after the kill: %s %s, started at kill%+v", o.kind, o.path, o.start.Sub(killAt).Round(time.Millisecond))
+		}
+	}
 	t.Logf("kill → first 200: %v (kill → node2 out of recovery: %v; kill → monitor reports node2 wait_primary: %v)",
 		firstOK.Sub(killAt).Round(10*time.Millisecond), promotedAt.Sub(killAt).Round(10*time.Millisecond),
 		settledAt.Sub(killAt).Round(10*time.Millisecond))
@@ -274,7 +278,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 			t.Errorf("%s %s: the page during the switch does not say why: %.300s", o.kind, o.path, o.body)
 		}
 		if phase == "before" {
-			t.Errorf("%s %s failed before the kill: %d %.300s", o.kind, o.path, o.status, o.body)
+			t.Errorf("%s %s failed before the kill: %d %.300s\n%s", o.kind, o.path, o.status, o.body, logLinesOf(logs.String(), o))
 		}
 		if phase == "recovered" {
 			t.Errorf("%s %s at kill%+v, after recovery: %d — errors go on after the switch", o.kind, o.path, o.start.Sub(killAt).Round(time.Millisecond), o.status)
@@ -446,4 +450,19 @@ func signIn(t *testing.T, srv *apptest.Server, email string) (*apptest.Client, a
 	a.start = form.start
 	a.elapsed = time.Since(form.start)
 	return c, a
+}
+
+// logLinesOf finds the server's log lines of one answer, by its request id.
+func logLinesOf(logs string, o op) string {
+	id := o.header.Get("X-Request-Id")
+	if id == "" {
+		return "(no request id)"
+	}
+	var lines []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, id) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

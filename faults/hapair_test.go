@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,7 +48,7 @@ var fastFailover = map[string]string{
 func startHAPair(t *testing.T) *haPair {
 	t.Helper()
 	autoctl := needTool(t, "pg_autoctl", "postgresql-15-auto-failover", "/usr/bin/pg_autoctl")
-	bin, err := findPGBin()
+	bin, err := autoFailoverPGBin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +101,19 @@ func startHAPair(t *testing.T) *haPair {
 	t.Logf("pg_auto_failover: monitor on %d, primary node1 on %d, secondary node2 on %d, ready in %v",
 		h.monPort, h.nodes[0].port, h.nodes[1].port, time.Since(start).Round(100*time.Millisecond))
 	return h
+}
+
+// autoFailoverPGBin is the PostgreSQL whose monitor extension is installed
+// (Debian's postgresql-N-auto-failover), else the one the other tests use.
+func autoFailoverPGBin() (string, error) {
+	controls, _ := filepath.Glob("/usr/share/postgresql/*/extension/pgautofailover.control")
+	for _, c := range controls {
+		version := filepath.Base(filepath.Dir(filepath.Dir(c)))
+		if bin := filepath.Join("/usr/lib/postgresql", version, "bin"); isExecutable(filepath.Join(bin, "pg_ctl")) {
+			return bin, nil
+		}
+	}
+	return findPGBin()
 }
 
 func (h *haPair) startNode(t *testing.T, n int) *haNode {
@@ -223,4 +237,59 @@ func (h *haPair) waitSettled(t *testing.T, limit time.Duration) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// crash kills node i as a lost machine would: its keeper, its postmaster and
+// every backend at once. Killing the keeper's process group is not enough:
+// PostgreSQL puts each backend in a process group of its own, and an
+// orphaned backend may still answer a query or two before it notices the
+// postmaster is gone. The postmaster is stopped first so that it forks no
+// backend the kill would miss. It returns when the node was dead: until then
+// it may still answer.
+func (h *haPair) crash(t *testing.T, i int) time.Time {
+	t.Helper()
+	node := h.nodes[i]
+	b, err := os.ReadFile(filepath.Join(h.dir, node.name, "postmaster.pid"))
+	if err != nil {
+		t.Fatalf("%s: read postmaster.pid: %v", node.name, err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	postmaster, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		t.Fatalf("%s: postmaster.pid: %q", node.name, first)
+	}
+	syscall.Kill(postmaster, syscall.SIGSTOP)
+	for _, child := range childrenOf(postmaster) {
+		syscall.Kill(child, syscall.SIGKILL)
+	}
+	syscall.Kill(postmaster, syscall.SIGKILL)
+	syscall.Kill(-node.d.cmd.Process.Pid, syscall.SIGKILL)
+	dead := time.Now()
+	node.d.kill() // reaps the keeper
+	return dead
+}
+
+// childrenOf lists the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var kids []int
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		rest := string(b)
+		if j := strings.LastIndexByte(rest, ')'); j >= 0 {
+			rest = rest[j+1:]
+		}
+		fields := strings.Fields(rest)
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if kid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil {
+			kids = append(kids, kid)
+		}
+	}
+	return kids
 }
