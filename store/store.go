@@ -39,7 +39,8 @@ type Store struct {
 	pooler Pooler // what sits in front of PostgreSQL (pooler.go)
 }
 
-// Open connects to PostgreSQL and checks the connection.
+// Open connects to PostgreSQL and checks the connection. url may list several
+// hosts (dsn.go); opts say what sits in front of PostgreSQL (pooler.go).
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s := New(nil, opts...)
 	cfg, err := pq.NewConfig(multiHostURL(url))
