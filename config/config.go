@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"curfew/policy"
+	"curfew/store"
 )
 
 // Config is everything the server needs that comes from outside.
@@ -44,6 +45,9 @@ type Config struct {
 	// CookieDomain, when set, scopes the session cookie to a parent domain
 	// shared with the product (CURFEW_COOKIE_DOMAIN).
 	CookieDomain string
+	// DBPooler is what sits in front of PostgreSQL (CURFEW_DB_POOLER): none,
+	// session or transaction (docs/deploy.md).
+	DBPooler store.Pooler
 }
 
 // Load reads the configuration through getenv and reports every problem at once.
@@ -134,6 +138,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.CookieDomain, err = parseCookieDomain(getenv("CURFEW_COOKIE_DOMAIN")); err != nil {
 		errs = append(errs, err)
+	}
+	if p, err := store.ParsePooler(strings.TrimSpace(getenv("CURFEW_DB_POOLER"))); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.DBPooler = p
 	}
 
 	keys, err := parseKeys(getenv("CURFEW_SESSION_KEYS"))

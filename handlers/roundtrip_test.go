@@ -37,7 +37,7 @@ func newCountedServer(t *testing.T) (*apptest.Server, *sqlcount.Recorder) {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	st := store.New(db)
+	st := store.New(db, apptest.StoreOptions()...)
 	e, err := handlers.New(handlers.Deps{Store: st, Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now})
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)

@@ -26,6 +26,8 @@
 #   BENCH_GO_BENCH    regexp of Go benchmarks to run (default: all in ./store/)
 #   BENCH_HTTP        what drives the HTTP figures: wrk (default) or go (Go's HTTP client)
 #   BENCH_LOOKUP_VARIANTS=1  also send the lookup SQL by hand three ways (see curfew-load)
+#   BENCH_POOLER=pgbouncer   serve through PgBouncer in transaction mode, with
+#                     CURFEW_DB_POOLER=transaction (no prepared statements); (d) stays direct
 #   DATABASE_URL / CURFEW_PG_*  where PostgreSQL is, as for scripts/pg.sh
 set -euo pipefail
 
@@ -43,7 +45,11 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/curfew-bench.XXXXXX")"
 SERVER_PID=""
+BOUNCER_PID=""
+SERVE_ENV=() # the server's own settings, on top of the exports below
 cleanup() {
+	[[ -n "$BOUNCER_PID" ]] && kill -TERM "$BOUNCER_PID" 2>/dev/null || true
+	[[ -n "${BOUNCER_DIR:-}" ]] && rm -rf "$BOUNCER_DIR"
 	if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill -TERM "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -104,8 +110,41 @@ ANALYZE;
 SQL
 say "$(psql_db -c "SELECT count(*) || ' sessions in ' || (SELECT count(*) FROM accounts) || ' accounts' FROM sessions")"
 
+if [[ "${BENCH_POOLER:-}" == "pgbouncer" ]]; then
+	# PgBouncer in transaction mode between the server and PostgreSQL, as in
+	# docs/deploy.md; migrating and seeding above went to PostgreSQL itself.
+	BOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+	[[ -x "$BOUNCER" ]] || { say "pgbouncer not found (scripts/setup.sh installs it: apt-get install pgbouncer)"; exit 1; }
+	BOUNCER_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+	PG_PORT="$(psql_db -c "SELECT current_setting('port')")"
+	BOUNCER_DIR="$(mktemp -d "${TMPDIR:-/tmp}/curfew-bench-pgbouncer.XXXXXX")" # $WORK is private to us
+	printf '"postgres" ""\n' >"$BOUNCER_DIR/userlist.txt"
+	cat >"$BOUNCER_DIR/pgbouncer.ini" <<INI
+[databases]
+$DB_NAME = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $BOUNCER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 200
+ignore_startup_parameters = extra_float_digits
+INI
+	RUN_AS=()
+	if [[ $EUID -eq 0 ]]; then chown -R postgres: "$BOUNCER_DIR"; RUN_AS=(runuser -u postgres --); fi
+	"${RUN_AS[@]}" "$BOUNCER" "$BOUNCER_DIR/pgbouncer.ini" >"$BOUNCER_DIR/log" 2>&1 &
+	BOUNCER_PID=$!
+	sleep 0.5
+	kill -0 "$BOUNCER_PID" 2>/dev/null || { cat "$BOUNCER_DIR/log" >&2; say "pgbouncer did not start"; exit 1; }
+	SERVE_ENV=(DATABASE_URL="postgres://postgres@127.0.0.1:$BOUNCER_PORT/$DB_NAME?sslmode=disable" CURFEW_DB_POOLER=transaction)
+	say "serving through pgbouncer $("$BOUNCER" --version | head -n 1 | cut -d' ' -f2) on $BOUNCER_PORT (transaction mode)"
+fi
+
 say "starting the server"
-"$WORK/curfew" serve >"$WORK/server.log" 2>&1 &
+env ${SERVE_ENV[@]+"${SERVE_ENV[@]}"} "$WORK/curfew" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 BASE=""
 for _ in $(seq 1 300); do

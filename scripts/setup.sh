@@ -3,7 +3,8 @@
 #
 # Usage:
 #   scripts/setup.sh         Chromium (browser tests), nginx-light and caddy (proxy
-#                            tests), go/node/npm checks, npm ci
+#                            tests), PgBouncer and pg_auto_failover (fault tests),
+#                            go/node/npm checks, npm ci
 #   scripts/setup.sh bench   the same, plus wrk (HTTP load generator)
 #
 # Idempotent, and silent when everything is already present. PostgreSQL is
@@ -63,6 +64,15 @@ if [[ ${#proxies[@]} -gt 0 ]]; then
 			systemctl disable --now "$svc" >/dev/null 2>&1 || true
 		fi
 	done
+fi
+
+# --- PgBouncer and pg_auto_failover, for the fault tests (faults/) that run
+# Curfew through a real pooler and a real failover.
+if ! command -v pgbouncer >/dev/null 2>&1 && [[ ! -x /usr/sbin/pgbouncer ]]; then
+	apt_install pgbouncer
+fi
+if ! command -v pg_autoctl >/dev/null 2>&1; then
+	apt_install postgresql-15-auto-failover
 fi
 
 # --- wrk, only for benchmarks.

@@ -125,11 +125,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 // can tell the person why they were signed out.
 func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthSession, error) {
 	var a AuthSession
-	stmt, err := s.prepared(ctx, SessionByTokenHashSQL)
-	if err != nil {
-		return a, err
-	}
-	err = stmt.GetContext(ctx, &a, tokenHash)
+	err := s.getHot(ctx, &a, SessionByTokenHashSQL, tokenHash)
 	return a, notFound(err, "look up session")
 }
 

@@ -121,11 +121,7 @@ type SessionCounts struct {
 func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64, active ActiveAt, exceptID string) (SessionCounts, error) {
 	var c SessionCounts
 	args := append(active.args(accountID), nullUUID(exceptID), userID)
-	stmt, err := s.prepared(ctx, countActiveSessionsSQL)
-	if err != nil {
-		return SessionCounts{}, err
-	}
-	if err := stmt.GetContext(ctx, &c, args...); err != nil {
+	if err := s.getHot(ctx, &c, countActiveSessionsSQL, args...); err != nil {
 		return SessionCounts{}, fmt.Errorf("count active sessions: %w", err)
 	}
 	return c, nil
