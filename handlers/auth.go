@@ -23,6 +23,10 @@ import (
 const touchEvery = time.Minute
 
 // Principal is the signed-in person of a request, with the policy in force.
+// Policy is the account's whole policy, Overrides its own values (the same as
+// Policy.Account) and RoleOverrides those of the person's role; Effective is
+// what this session lives by (the role's, else the account's, else the
+// defaults).
 type Principal struct {
 	SessionID       string
 	UserID          int64
@@ -31,7 +35,9 @@ type Principal struct {
 	Name            string
 	Role            string
 	AccountName     string
+	Policy          policy.Policy
 	Overrides       policy.Overrides
+	RoleOverrides   policy.Overrides
 	Effective       policy.Effective
 	Expiry          policy.Expiry
 	CreatedAt       time.Time
@@ -111,8 +117,9 @@ func (s *Server) clearToken(c echo.Context) {
 }
 
 // authenticate is the one place sessions are checked: one indexed read of the
-// session with its user and account policy, the expiry rules applied with the
-// account's current policy, and at most one throttled last_seen_at write.
+// session with its user, the account's policy and its role's overrides, the
+// expiry rules applied with the role's current effective values, and at most
+// one throttled last_seen_at write.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token := s.readToken(c)
@@ -132,7 +139,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		now := s.now()
-		eff := s.settings.EffectivePolicy(row.Overrides())
+		pol, err := row.Policy()
+		if err != nil {
+			return err
+		}
+		eff := s.settings.EffectiveForRole(pol.Account, pol.Role(row.UserRole))
 		expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 		if so, record := endedBy(row, eff, expiry, now); so.reason != policy.ReasonNone {
 			if record != policy.ReasonNone {
@@ -164,7 +175,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			Name:            row.UserName,
 			Role:            row.UserRole,
 			AccountName:     row.AccountName,
-			Overrides:       row.Overrides(),
+			Policy:          pol,
+			Overrides:       pol.Account,
+			RoleOverrides:   pol.Role(row.UserRole),
 			Effective:       eff,
 			Expiry:          expiry,
 			CreatedAt:       row.CreatedAt,

@@ -108,7 +108,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acct, err := s.store.Account(ctx, u.AccountID)
+	pol, err := s.store.AccountPolicy(ctx, u.AccountID)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	s.counts.forget(u.AccountID)
-	eff := s.settings.EffectivePolicy(acct.Overrides())
+	eff := s.settings.EffectiveForRole(pol.Account, pol.Role(u.Role))
 	if err := s.writeToken(c, token, eff.AbsoluteMinutes*60); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 func (s *Server) recentAccountCounts(c echo.Context) (store.SessionCounts, error) {
 	p := principal(c)
 	key := countsKey{accountID: p.AccountID, sessionID: p.SessionID,
-		revokedThrough: p.revokedThrough, revokedKept: p.revokedKept, policy: p.Effective}
+		revokedThrough: p.revokedThrough, revokedKept: p.revokedKept, policy: s.loosestPolicy(p)}
 	return s.counts.get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
 		return s.store.CountActiveSessions(ctx, p.AccountID, 0, s.activeAt(p), p.SessionID)
 	})
@@ -55,7 +55,7 @@ func (s *Server) summaryOf(c echo.Context, n store.SessionCounts) views.RevokeSu
 
 // activeAt is the test for active sessions in the caller's account right now.
 func (s *Server) activeAt(p *Principal) store.ActiveAt {
-	return store.ActiveAt{Now: s.now(), Policy: p.Effective}
+	return store.ActiveAt{Now: s.now(), Policy: s.loosestPolicy(p)}
 }
 
 // parseRevokeScope reads a scope; empty means all.

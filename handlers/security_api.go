@@ -22,11 +22,15 @@ type securityBody struct {
 	IdleMinutesMax           int  `json:"idle_minutes_max"`
 	AbsoluteMinutesMin       int  `json:"absolute_minutes_min"`
 	AbsoluteMinutesMax       int  `json:"absolute_minutes_max"`
+
+	Roles map[string]roleSecurityBody `json:"roles"`
 }
 
-func (s *Server) securityBody(o policy.Overrides) securityBody {
+func (s *Server) securityBody(p policy.Policy) securityBody {
+	o := p.Account
 	eff := s.settings.EffectivePolicy(o)
 	return securityBody{
+		Roles:                    s.rolesBody(p),
 		IdleMinutes:              o.IdleMinutes,
 		AbsoluteMinutes:          o.AbsoluteMinutes,
 		EffectiveIdleMinutes:     eff.IdleMinutes,
@@ -40,7 +44,7 @@ func (s *Server) securityBody(o policy.Overrides) securityBody {
 
 // apiGetSecurity is the account's policy: overrides, effective values, bounds.
 func (s *Server) apiGetSecurity(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.securityBody(principal(c).Overrides))
+	return c.JSON(http.StatusOK, s.securityBody(principal(c).Policy))
 }
 
 // apiPatchSecurity changes the overrides: a field left out stays as it is,
@@ -67,7 +71,7 @@ func (s *Server) apiPatchSecurity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.securityBody(change.New))
+	return c.JSON(http.StatusOK, s.securityBody(policy.Policy{Account: change.New, Roles: p.Policy.Roles}))
 }
 
 // policyPatch is a PATCH body: for each field, whether it was given, and its

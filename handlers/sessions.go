@@ -93,10 +93,11 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 	l := views.SessionList{ShowPerson: showPerson, CSRF: csrfToken(c), Continued: continued}
 	for _, row := range pg.Sessions {
 		browser, system := describeUserAgent(row.UserAgent)
-		at, rule := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt).At()
-		by := "after " + policy.HumanMinutes(p.Effective.IdleMinutes) + " without activity"
+		eff := s.effectiveFor(p, row.UserRole)
+		at, rule := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt).At()
+		by := "after " + policy.HumanMinutes(eff.IdleMinutes) + " without activity"
 		if rule == policy.ReasonAbsolute {
-			by = "end of its " + policy.HumanMinutes(p.Effective.AbsoluteMinutes) + " lifetime"
+			by = "end of its " + policy.HumanMinutes(eff.AbsoluteMinutes) + " lifetime"
 		}
 		person := row.UserName
 		if person == "" {
@@ -314,7 +315,7 @@ func (s *Server) apiAccountSessions(c echo.Context) error {
 	out := sessionsJSON{Sessions: []sessionJSON{}, ActiveSessions: n.Sessions, People: n.People}
 	for _, row := range pg.Sessions {
 		browser, system := describeUserAgent(row.UserAgent)
-		x := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt)
+		x := policy.ExpiryOf(s.effectiveFor(p, row.UserRole), row.CreatedAt, row.LastSeenAt)
 		at, rule := x.At()
 		out.Sessions = append(out.Sessions, sessionJSON{
 			ID:                row.ID,
