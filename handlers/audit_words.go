@@ -113,10 +113,14 @@ func auditPolicyWords(p map[string]any) string {
 		parts = append(parts, f.label+" from "+auditLimitWords(oldV, oldSet, effOld, effOldOK)+
 			" to "+auditLimitWords(newV, newSet, effNew, effNewOK))
 	}
-	if len(parts) == 0 {
+	clauses := auditRoleWords(p)
+	if len(parts) > 0 {
+		clauses = append([]string{"changed " + strings.Join(parts, " and ")}, clauses...)
+	}
+	if len(clauses) == 0 {
 		return "updated the session policy"
 	}
-	return "changed " + strings.Join(parts, " and ")
+	return auditJoin(clauses)
 }
 
 // auditLimitWords is one side of a change: the override, or the default in force
