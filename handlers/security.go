@@ -65,13 +65,14 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	}
 	card := s.policyCard(c, principal(c).Overrides)
 	card.Form = form.values()
-	decide := func(old policy.Overrides) (policy.Overrides, error) {
-		next := form.apply(old, s.settings)
-		return next, s.settings.Validate(next)
+	apply := func(old policy.Policy) (policy.Policy, error) {
+		next := old.Clone()
+		next.Account = form.apply(old.Account, s.settings)
+		return next, s.settings.ValidatePolicy(old, next)
 	}
 	// Validate before asking for the password, so the owner fixes the values first.
 	if len(ferrs) == 0 {
-		_, err = decide(principal(c).Overrides)
+		_, err = apply(p.Policy)
 		if !errors.As(err, &ferrs) && err != nil {
 			return err
 		}
@@ -93,10 +94,10 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		card.Errors = map[string]string{fieldPassword: msg}
 		return s.renderPolicyCard(c, e.Status, card)
 	}
-	change, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, decide)
+	change, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, apply)
 	if errors.As(err, &ferrs) {
 		// Another owner changed the policy between the check above and the lock.
-		card = s.policyCard(c, change.Old)
+		card = s.policyCard(c, change.Old.Account)
 		card.Form, card.Errors = form.values(), ferrs
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
@@ -110,7 +111,7 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, "/settings/security?status="+outcome)
 	}
-	card = s.policyCard(c, change.New)
+	card = s.policyCard(c, change.New.Account)
 	card.Status = savedMessage(card.Effective)
 	if !change.Changed {
 		card.Status = msgUnchanged
@@ -132,7 +133,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
 	if len(ferrs) == 0 {
 		next := form.apply(old, s.settings)
-		err := s.settings.Validate(next)
+		err := s.settings.ValidatePolicy(p.Policy, policy.Policy{Account: next, Roles: p.Policy.Roles})
 		switch {
 		case errors.As(err, &ferrs):
 		case err != nil:

@@ -56,22 +56,24 @@ func (s *Server) apiPatchSecurity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	decide := func(old policy.Overrides) (policy.Overrides, error) {
-		next := patch.apply(old)
-		return next, s.settings.Validate(next)
+	apply := func(old policy.Policy) (policy.Policy, error) {
+		next := old.Clone()
+		next.Account = patch.apply(old.Account)
+		patch.roles.applyTo(&next)
+		return next, s.settings.ValidatePolicy(old, next)
 	}
 	// Validate before the sudo check, so a client learns about its values first.
-	if _, err := decide(principal(c).Overrides); err != nil {
+	if _, err := apply(p.Policy); err != nil {
 		return err
 	}
 	if !s.inSudoWindow(c) {
 		return errReauthRequired
 	}
-	change, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, decide)
+	u, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, apply)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.securityBody(policy.Policy{Account: change.New, Roles: p.Policy.Roles}))
+	return c.JSON(http.StatusOK, s.securityBody(u.New))
 }
 
 // policyPatch is a PATCH body: for each field, whether it was given, and its
@@ -79,6 +81,7 @@ func (s *Server) apiPatchSecurity(c echo.Context) error {
 type policyPatch struct {
 	idleSet, absoluteSet bool
 	idle, absolute       *int
+	roles                rolesPatch
 }
 
 func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
@@ -94,7 +97,8 @@ func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
 
 // decodePolicyPatch reads the body strictly: one JSON object (else 400) whose
 // keys are only idle_minutes and absolute_minutes, each at most once, each a
-// whole number or null (else 422 naming the field). Walking the tokens keeps
+// whole number or null, and roles (decodeRolesPatch), else 422 naming the
+// field by its path. Walking the tokens keeps
 // "absent" apart from "null" and catches repeated keys.
 func decodePolicyPatch(body io.Reader) (policyPatch, error) {
 	notObject := &Error{Status: http.StatusBadRequest, Code: "bad_request",
@@ -132,8 +136,10 @@ func decodePolicyPatch(body io.Reader) (policyPatch, error) {
 		case policy.FieldAbsolute:
 			pp.absoluteSet = true
 			pp.absolute, fields[key] = minutesValue(value)
+		case policy.FieldRoles:
+			pp.roles = decodeRolesPatch(value, fields)
 		default:
-			fields[key] = "is not a known field; use idle_minutes and absolute_minutes."
+			fields[truncate(key, maxEchoedKey)] = "is not a known field; use idle_minutes, absolute_minutes and roles."
 		}
 		if fields[key] == "" {
 			delete(fields, key)
