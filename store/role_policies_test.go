@@ -281,3 +281,57 @@ func TestLookupCarriesRolePolicies(t *testing.T) {
 		t.Errorf("lookup policy = %+v", p.Roles)
 	}
 }
+
+// The preview per role counts each role's sessions under its own values:
+// a 15-minute idle timeout for the owners would end an owner's session idle
+// for 20 minutes and leave an engineer's alike.
+func TestPolicyImpactByRole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := apptest.Store(t)
+	team := apptest.NewTeam(t, st)
+	owner2 := apptest.AddUser(t, st, team.Account, fmt.Sprintf("owner2-%d@example.test", team.Account.ID), store.RoleOwner)
+	now := time.Now()
+	mk := func(userID int64, name string, idleFor time.Duration) string {
+		t.Helper()
+		hash := sha256.Sum256([]byte(t.Name() + name))
+		sess, err := st.CreateSession(ctx, store.NewSession{AccountID: team.Account.ID, UserID: userID, TokenHash: hash[:], Now: now.Add(-idleFor)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess.ID
+	}
+	mine := mk(team.Owner.ID, "mine", 20*time.Minute)
+	mk(team.Owner.ID, "mine-other", 25*time.Minute)
+	mk(owner2.ID, "owner2", 16*time.Minute)
+	mk(owner2.ID, "owner2-fresh", time.Minute)
+	mk(team.Engineer.ID, "engineer", 20*time.Minute)
+	mk(team.Engineer.ID, "engineer-old", 40*time.Minute) // already over the default 30 minutes
+
+	def := policy.Effective{IdleMinutes: 30, AbsoluteMinutes: 20160}
+	current := map[string]policy.Effective{"owner": def, "engineer": def}
+	next := map[string]policy.Effective{"owner": {IdleMinutes: 15, AbsoluteMinutes: 720}, "engineer": def}
+	got, err := st.PolicyImpactByRole(ctx, team.Account.ID, current, next, mine, team.Owner.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := got["owner"]
+	if o.Sessions != 3 || o.People != 2 || !o.IncludesCurrent || o.Yours != 2 {
+		t.Errorf("owners = %+v, want 3 sessions of 2 owners, this one and 2 of yours among them", o)
+	}
+	if e, ok := got["engineer"]; ok {
+		t.Errorf("engineers = %+v, want none: their values do not change", e)
+	}
+
+	next["engineer"] = policy.Effective{IdleMinutes: 10, AbsoluteMinutes: 20160}
+	got, err = st.PolicyImpactByRole(ctx, team.Account.ID, current, next, mine, team.Owner.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got["engineer"]; e.Sessions != 1 || e.People != 1 || e.IncludesCurrent || e.Yours != 0 {
+		t.Errorf("engineers under 10 minutes = %+v, want the one session still valid now", e)
+	}
+	if _, err := st.PolicyImpactByRole(ctx, team.Account.ID, map[string]policy.Effective{}, next, mine, team.Owner.ID, now); err == nil {
+		t.Error("a role without values was accepted")
+	}
+}
