@@ -206,11 +206,7 @@ func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyC
 // sign-out-everywhere counts up to countsTTL old (the confirmation counts
 // afresh).
 func (s *Server) securityView(c echo.Context, card views.PolicyCard) (templ.Component, error) {
-	n, err := s.recentAccountCounts(c)
-	if err != nil {
-		return nil, err
-	}
-	return views.SecurityView(views.Security{Page: s.page(c, "Security", "security"), Policy: card, Revoke: s.summaryOf(c, n)}), nil
+	return s.securityViewWith(c, card, s.rolePolicyCard(c, principal(c).Policy))
 }
 
 func savedMessage(e policy.Effective) string {
