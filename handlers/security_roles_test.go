@@ -74,6 +74,17 @@ func TestRolePolicyCardWithoutJavaScript(t *testing.T) {
 		t.Errorf("audit rows = %d, want 2 with a roles part", len(audits))
 	}
 
+	// The log, its export and the API say it in words.
+	for _, path := range []string{"/settings/audit", "/settings/audit/export?format=csv", "/settings/audit/export?format=json", "/api/accounts/me/audit"} {
+		body := c.Get(path).Body
+		for _, want := range []string{"set the owners' idle timeout to 15 minutes", "set the owners' absolute lifetime to 12 hours",
+			"cleared the owners' idle timeout (now 1 hour, as for the account)"} {
+			if !strings.Contains(strings.ReplaceAll(body, "&#39;", "'"), want) {
+				t.Errorf("%s does not say %q", path, want)
+			}
+		}
+	}
+
 	// Saving the same values again is no change and no row.
 	res = c.PostForm("/settings/security/roles", url.Values{"role": {"owner"}, "idle_minutes": {""}, "absolute_minutes": {""}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "roles=unchanged") {
