@@ -81,6 +81,17 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 	wantAccessible(t, ctx, "role card saved")
 	screenshot(t, ctx, "role-saved")
 
+	// A saved account policy reloads the role card: the engineers follow it.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#policy-preset-custom`)), chromedp.WaitVisible(chromedp.CSS(`#policy-idle`)))
+	typeInto(t, ctx, "#policy-idle", "60")
+	waitFor(t, ctx, `!!document.querySelector("[data-testid=impact-count]")`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-saved]`)))
+	waitFor(t, ctx, `document.querySelector("[data-testid=role-summary-engineer] p").textContent.startsWith("Engineers: 1 hour idle")`)
+	if got := text(t, ctx, `[data-testid=role-summary-owner] p`); got != "Owners: 15 minutes idle · 12 hours at most — set for owners" {
+		t.Errorf("owners after the account's change: %q", got)
+	}
+	wantNoReload(t, ctx)
+
 	p, err := srv.Store.AccountPolicy(context.Background(), team.Account.ID)
 	if err != nil {
 		t.Fatal(err)

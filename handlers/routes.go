@@ -48,6 +48,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.GET("/settings/security", s.securityPage)
 	owner.POST("/settings/security/policy", s.updatePolicy)
 	owner.POST("/settings/security/policy/preview", s.previewPolicy)
+	owner.GET("/settings/security/roles", s.rolePolicySection)
 	owner.POST("/settings/security/roles", s.updateRolePolicy)
 	owner.POST("/settings/security/roles/preview", s.previewRolePolicy)
 	owner.GET("/settings/security/sessions", s.accountSessionsPage)

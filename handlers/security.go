@@ -115,6 +115,8 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	card.Status = savedMessage(card.Effective)
 	if !change.Changed {
 		card.Status = msgUnchanged
+	} else {
+		c.Response().Header().Set("HX-Trigger", policySavedEvent)
 	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
 }

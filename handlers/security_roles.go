@@ -161,6 +161,15 @@ func withRoleForm(card views.RolePolicyCard, f roleForm, errs map[string]string,
 	return card
 }
 
+// policySavedEvent is the htmx event a saved account policy sends, on which
+// the role card reloads: roles that follow the account show its new values.
+const policySavedEvent = "policy-saved"
+
+// rolePolicySection is the role card as it is now, for htmx to reload it.
+func (s *Server) rolePolicySection(c echo.Context) error {
+	return s.renderRoleCard(c, http.StatusOK, s.rolePolicyCard(c, principal(c).Policy))
+}
+
 // updateRolePolicy saves one role's form: htmx gets the re-rendered card, a
 // plain post a redirect (303) or the page with its errors (422). Outside the
 // sudo window it asks for the password, as the account's policy does.
