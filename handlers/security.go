@@ -125,7 +125,6 @@ func (s *Server) updatePolicy(c echo.Context) error {
 // the policy the form would put in force and the sessions it would end at
 // once. Nothing is saved.
 func (s *Server) previewPolicy(c echo.Context) error {
-	ctx := c.Request().Context()
 	p := principal(c)
 	form, ferrs, err := s.readPolicyForm(c)
 	if err != nil {
@@ -144,12 +143,9 @@ func (s *Server) previewPolicy(c echo.Context) error {
 			pv.State = views.PreviewUnchanged
 		default:
 			pv.State, pv.Next = views.PreviewChange, s.settings.EffectivePolicy(next)
-			im, err := s.store.PolicyImpactPreview(ctx, p.AccountID, s.settings.EffectivePolicy(old), pv.Next,
-				p.SessionID, p.UserID, s.now())
-			if err != nil {
+			if err := s.previewByRole(c, &pv, policy.Policy{Account: next, Roles: p.Policy.Roles}); err != nil {
 				return err
 			}
-			pv.Sessions, pv.People, pv.IncludesCurrent, pv.Yours = im.Sessions, im.People, im.IncludesCurrent, im.Yours
 		}
 	}
 	pv.Errors = ferrs

@@ -272,6 +272,30 @@ func (s *Server) previewRolePolicy(c echo.Context) error {
 	})
 }
 
+// previewByRole counts, role by role, the sessions the account's next policy
+// would end: each session under its own role's values, so owners with their
+// own limits are not counted under the account's.
+func (s *Server) previewByRole(c echo.Context, pv *views.PolicyPreview, next policy.Policy) error {
+	p := principal(c)
+	im, err := s.store.PolicyImpactByRole(c.Request().Context(), p.AccountID, s.roleEffectives(p.Policy), s.roleEffectives(next),
+		p.SessionID, p.UserID, s.now())
+	if err != nil {
+		return err
+	}
+	for _, role := range policy.Roles {
+		r, ok := im[role]
+		if !ok {
+			continue
+		}
+		pv.Sessions += r.Sessions
+		pv.People += r.People // one role per person: no one is counted twice
+		pv.IncludesCurrent = pv.IncludesCurrent || r.IncludesCurrent
+		pv.Yours += r.Yours
+		pv.ByRole = append(pv.ByRole, views.RoleImpactLine{Role: role, Sessions: r.Sessions, People: r.People})
+	}
+	return nil
+}
+
 // roleEffectives is what every role lives by under p.
 func (s *Server) roleEffectives(p policy.Policy) map[string]policy.Effective {
 	out := make(map[string]policy.Effective, len(policy.Roles))

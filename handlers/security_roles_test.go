@@ -189,3 +189,29 @@ func TestRolePolicyCardRefusals(t *testing.T) {
 		t.Errorf("owners = %+v, want 15 minutes saved once", p.Role("owner"))
 	}
 }
+
+// The account's preview counts each session under its own role's values:
+// owners with an idle timeout of their own are not counted under the
+// account's new one, and the count says which role's sessions end.
+func TestAccountPreviewCountsPerRole(t *testing.T) {
+	t.Parallel()
+	srv := apptest.NewServer(t)
+	team := apptest.NewTeam(t, srv.Store)
+	setRolePolicy(t, srv.Store, team, policy.Policy{Account: policy.Overrides{IdleMinutes: ptrInt(90)},
+		Roles: map[string]policy.Overrides{"owner": {IdleMinutes: ptrInt(120)}}})
+	srv.Login(t, team.Owner.Email, apptest.Password)
+	srv.Login(t, team.Engineer.Email, apptest.Password)
+	ageSessions(t, srv.Store, team.Owner.ID, `last_seen_at = now() - interval '60 minutes'`)
+	ageSessions(t, srv.Store, team.Engineer.ID, `last_seen_at = now() - interval '60 minutes'`)
+	c := srv.Login(t, team.Owner.Email, apptest.Password)
+
+	res := c.PostFormHTMX("/settings/security/policy/preview", url.Values{"preset": {"custom"}, "idle_minutes": {"30"}, "absolute_minutes": {"20160"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("preview: %d %s", res.StatusCode, res.Body)
+	}
+	got := nodeText(nodeByTestID(t, htmlDoc(t, res.Body), "impact-count"))
+	if !strings.Contains(got, "1 active session of 1 person would end at once, at their next request (1 engineer session of 1 engineer)") ||
+		!strings.Contains(got, "Your own session is not affected") {
+		t.Errorf("impact = %q", got)
+	}
+}
