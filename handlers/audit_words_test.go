@@ -4,48 +4,15 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
-	"time"
 
 	"curfew/store"
 )
-
-func TestAuditAgo(t *testing.T) {
-	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		ago  time.Duration
-		want string
-	}{
-		{-time.Minute, "just now"}, // a clock a little ahead
-		{59 * time.Second, "just now"},
-		{time.Minute, "1 minute ago"},
-		{59 * time.Minute, "59 minutes ago"},
-		{time.Hour, "1 hour ago"},
-		{23 * time.Hour, "23 hours ago"},
-		{24 * time.Hour, "yesterday"},
-		{48 * time.Hour, "2 days ago"},
-		{29 * 24 * time.Hour, "29 days ago"},
-		{40 * 24 * time.Hour, "29 Jan 2026"},
-	}
-	for _, tt := range tests {
-		if got := auditAgo(now, now.Add(-tt.ago)); got != tt.want {
-			t.Errorf("%v ago = %q, want %q", tt.ago, got, tt.want)
-		}
-	}
-}
 
 func TestCSVSafe(t *testing.T) {
 	got := csvSafe("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "plain", "", "a=b", "{\"x\":1}")
 	want := []string{"'=1+1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "plain", "", "a=b", "{\"x\":1}"}
 	if !slices.Equal(got, want) {
 		t.Errorf("csvSafe = %q\nwant     %q", got, want)
-	}
-}
-
-func TestAuditThousands(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 100000: "100,000", 1234567: "1,234,567"} {
-		if got := auditThousands(n); got != want {
-			t.Errorf("auditThousands(%d) = %q, want %q", n, got, want)
-		}
 	}
 }
 

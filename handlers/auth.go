@@ -1,9 +1,6 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,6 +12,7 @@ import (
 
 	"curfew/policy"
 	"curfew/store"
+	"curfew/words"
 )
 
 // touchEvery throttles last_seen_at writes: at most one per session per minute,
@@ -28,24 +26,35 @@ const touchEvery = time.Minute
 // what this session lives by (the role's, else the account's, else the
 // defaults).
 type Principal struct {
-	SessionID       string
-	UserID          int64
-	AccountID       int64
-	Email           string
-	Name            string
-	Role            string
-	AccountName     string
-	Policy          policy.Policy
-	Overrides       policy.Overrides
-	RoleOverrides   policy.Overrides
-	Effective       policy.Effective
-	Expiry          policy.Expiry
-	CreatedAt       time.Time
-	AuthenticatedAt time.Time
+	SessionID     string
+	UserID        int64
+	AccountID     int64
+	Email         string
+	Name          string
+	Role          string
+	AccountName   string
+	Policy        policy.Policy
+	Overrides     policy.Overrides
+	RoleOverrides policy.Overrides
+	Effective     policy.Effective
+	// AccountEffective is what the account's own values put in force, which
+	// the policy card shows and roles without values of their own follow.
+	AccountEffective policy.Effective
+	Expiry           policy.Expiry
+	CreatedAt        time.Time
+	AuthenticatedAt  time.Time
 	// revokedThrough and revokedKept are the account's revocation point as
 	// this request's lookup read it.
 	revokedThrough int64
 	revokedKept    string
+	// settings are the system's, for what the people of another role live by.
+	settings policy.Settings
+}
+
+// EffectiveFor is what the sessions of people with role live by in p's
+// account, from the policy the request's lookup read.
+func (p *Principal) EffectiveFor(role string) policy.Effective {
+	return p.settings.EffectiveForRole(p.Policy.Account, p.Policy.Role(role))
 }
 
 // IsOwner reports the owner role.
@@ -60,7 +69,6 @@ type signedOut struct {
 const (
 	ctxPrincipal = "curfew.principal"
 	ctxSignedOut = "curfew.signed_out"
-	cookieToken  = "t"
 )
 
 func principal(c echo.Context) *Principal {
@@ -75,45 +83,6 @@ func (s *Server) actor(c echo.Context) store.Actor {
 		a.AccountID, a.UserID = p.AccountID, p.UserID
 	}
 	return a
-}
-
-// newToken returns a fresh 256-bit session token and the hash stored for it.
-func newToken() (token string, hash []byte, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token), nil
-}
-
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
-// readToken returns the session token in the request's cookie, or "" when
-// there is none or it fails to verify (tampered, unknown key).
-func (s *Server) readToken(c echo.Context) string {
-	sess, err := s.cookies.Get(c.Request(), s.cookie)
-	if err != nil || sess.IsNew {
-		return ""
-	}
-	token, _ := sess.Values[cookieToken].(string)
-	return token
-}
-
-func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
-	sess, _ := s.cookies.New(c.Request(), s.cookie)
-	sess.Values[cookieToken] = token
-	sess.Options.MaxAge = maxAge
-	return sess.Save(c.Request(), c.Response())
-}
-
-func (s *Server) clearToken(c echo.Context) {
-	sess, _ := s.cookies.New(c.Request(), s.cookie)
-	sess.Options.MaxAge = -1
-	_ = sess.Save(c.Request(), c.Response())
 }
 
 // authenticate is the one place sessions are checked: one indexed read of the
@@ -168,22 +137,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Curfew-Idle-Expires-At", expiry.IdleAt.UTC().Format(time.RFC3339))
 		h.Set("X-Curfew-Absolute-Expires-At", expiry.AbsoluteAt.UTC().Format(time.RFC3339))
 		c.Set(ctxPrincipal, &Principal{
-			SessionID:       row.ID,
-			UserID:          row.UserID,
-			AccountID:       row.AccountID,
-			Email:           row.UserEmail,
-			Name:            row.UserName,
-			Role:            row.UserRole,
-			AccountName:     row.AccountName,
-			Policy:          pol,
-			Overrides:       pol.Account,
-			RoleOverrides:   pol.Role(row.UserRole),
-			Effective:       eff,
-			Expiry:          expiry,
-			CreatedAt:       row.CreatedAt,
-			AuthenticatedAt: row.AuthenticatedAt,
-			revokedThrough:  row.AccountRevokedThrough,
-			revokedKept:     deref(row.AccountRevokedKept),
+			SessionID:        row.ID,
+			UserID:           row.UserID,
+			AccountID:        row.AccountID,
+			Email:            row.UserEmail,
+			Name:             row.UserName,
+			Role:             row.UserRole,
+			AccountName:      row.AccountName,
+			Policy:           pol,
+			Overrides:        pol.Account,
+			RoleOverrides:    pol.Role(row.UserRole),
+			AccountEffective: s.settings.EffectivePolicy(pol.Account),
+			settings:         s.settings,
+			Effective:        eff,
+			Expiry:           expiry,
+			CreatedAt:        row.CreatedAt,
+			AuthenticatedAt:  row.AuthenticatedAt,
+			revokedThrough:   row.AccountRevokedThrough,
+			revokedKept:      deref(row.AccountRevokedKept),
 		})
 		return next(c)
 	}
@@ -217,15 +188,13 @@ func deref(s *string) string {
 	return *s
 }
 
+// revokedReason is what a person is told of a session that ended with the
+// stored reason r (NULL reads as an owner's doing).
 func revokedReason(r *string) policy.Reason {
 	if r == nil {
 		return policy.ReasonRevoked
 	}
-	switch policy.Reason(*r) {
-	case policy.ReasonIdle, policy.ReasonAbsolute, policy.ReasonLogout:
-		return policy.Reason(*r)
-	}
-	return policy.ReasonRevoked
+	return policy.Reason(*r).Told()
 }
 
 // requireSession refuses requests without a valid session: 401 JSON for the
@@ -293,9 +262,9 @@ func loginURLFor(so signedOut, r *http.Request) string {
 func signedOutMessage(so signedOut) string {
 	switch so.reason {
 	case policy.ReasonIdle:
-		return "You were signed out after " + policy.HumanMinutes(so.minutes) + " of inactivity. Sign in again to continue."
+		return "You were signed out after " + words.Minutes(so.minutes) + " of inactivity. Sign in again to continue."
 	case policy.ReasonAbsolute:
-		return "You were signed out because sessions last at most " + policy.HumanMinutes(so.minutes) + ". Sign in again to continue."
+		return "You were signed out because sessions last at most " + words.Minutes(so.minutes) + ". Sign in again to continue."
 	case policy.ReasonLogout:
 		return "You have signed out."
 	case policy.ReasonRevoked:

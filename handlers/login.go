@@ -8,13 +8,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"curfew/password"
 	"curfew/policy"
 	"curfew/store"
 	"curfew/views"
 )
-
-const badSignIn = "That email and password don't match an account. Check both and try again."
 
 // home sends each person to the page they use most.
 func (s *Server) home(c echo.Context) error {
@@ -52,75 +49,33 @@ func (s *Server) loginPage(c echo.Context) error {
 	}))
 }
 
-// login checks the password and starts a new session. Unknown emails and wrong
-// passwords get the same answer after the same bcrypt work.
+// login is POST /login: the sign-in form, handed to signIn. A refusal shows
+// the form again with its message; a new session sets the cookie and goes on
+// to next (or home).
 func (s *Server) login(c echo.Context) error {
 	noStore(c)
-	ctx := c.Request().Context()
-	email := store.NormalizeEmail(c.FormValue("email"))
-	pw := c.FormValue("password")
+	a := signInAttempt{
+		Email:     store.NormalizeEmail(c.FormValue("email")),
+		Password:  c.FormValue("password"),
+		IP:        c.RealIP(),
+		UserAgent: c.Request().UserAgent(),
+		Current:   principal(c),
+	}
 	next := safeNext(c.FormValue("next"))
-	fail := func(status int, msg string) error {
-		return render(c, status, views.LoginView(views.Login{
-			Page: s.page(c, "Sign in", ""), Email: email, Error: msg, Next: next,
+	in, err := s.signIn(c.Request().Context(), a)
+	var refused *signInRefused
+	if errors.As(err, &refused) {
+		if refused.retryAfter > 0 {
+			setRetryAfter(c, refused.retryAfter)
+		}
+		return render(c, refused.status, views.LoginView(views.Login{
+			Page: s.page(c, "Sign in", ""), Email: a.Email, Error: refused.message, Next: next,
 		}))
 	}
-	if email == "" || pw == "" {
-		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
-	}
-	if msg, err := s.throttleSignIn(c, email); err != nil || msg != "" {
-		if err != nil {
-			return err
-		}
-		return fail(http.StatusTooManyRequests, msg)
-	}
-	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
-		password.CheckNobody(pw)
-		return fail(http.StatusUnauthorized, badSignIn)
-	}
 	if err != nil {
 		return err
 	}
-	if err := password.Check(u.PasswordHash, pw); err != nil {
-		if !errors.Is(err, password.ErrMismatch) {
-			return err
-		}
-		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
-		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, map[string]any{"email": email}); err != nil {
-			return err
-		}
-		return fail(http.StatusUnauthorized, badSignIn)
-	}
-	// The password is right: its failures no longer count. (Before the
-	// session is created, so that write and its audit row are the last.)
-	if err := s.store.ClearLoginAttempts(ctx, email); err != nil {
-		return err
-	}
-	// A sign-in on a browser that still holds a session replaces it.
-	if p := principal(c); p != nil {
-		if err := s.store.Logout(ctx, p.SessionID, s.actor(c), s.now()); err != nil {
-			return err
-		}
-		s.counts.forget(p.AccountID)
-	}
-	token, hash, err := newToken()
-	if err != nil {
-		return err
-	}
-	pol, err := s.store.AccountPolicy(ctx, u.AccountID)
-	if err != nil {
-		return err
-	}
-	if _, err := s.store.CreateSession(ctx, store.NewSession{
-		AccountID: u.AccountID, UserID: u.ID, TokenHash: hash,
-		IP: c.RealIP(), UserAgent: truncate(c.Request().UserAgent(), 512), Now: s.now(),
-	}); err != nil {
-		return err
-	}
-	s.counts.forget(u.AccountID)
-	eff := s.settings.EffectiveForRole(pol.Account, pol.Role(u.Role))
-	if err := s.writeToken(c, token, eff.AbsoluteMinutes*60); err != nil {
+	if err := s.writeToken(c, in.token, in.policy.AbsoluteMinutes*60); err != nil {
 		return err
 	}
 	if next == "" {
@@ -135,7 +90,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := s.store.Logout(c.Request().Context(), p.SessionID, s.actor(c), s.now()); err != nil {
 		return err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	s.clearToken(c)
 	c.Response().Header().Set("Clear-Site-Data", `"cookies", "storage"`)
 	target := "/login?reason=logout"

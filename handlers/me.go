@@ -14,15 +14,10 @@ import (
 // in, for every role, with a way to end any of them or all the others.
 func (s *Server) mySessionsPage(c echo.Context) error {
 	p := principal(c)
-	after, err := sessionListCursor(c)
+	list, err := s.sessionListPage(c, p.UserID, "/me/sessions", false)
 	if err != nil {
 		return err
 	}
-	pg, err := s.loadSessions(c, p.UserID, after, sessionsPerPage)
-	if err != nil {
-		return err
-	}
-	list := s.sessionList(c, pg, false, "/me/sessions", "/me/sessions/", after != nil)
 	return renderFragmentOrPage(c, http.StatusOK, views.SessionRowsFragment(list), func() (templ.Component, error) {
 		n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, p.UserID, s.activeAt(p), p.SessionID)
 		if err != nil {
@@ -52,7 +47,7 @@ func (s *Server) revokeMyOtherSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	target := "/me/sessions?signed_out=" + strconv.Itoa(n)
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Location", target)

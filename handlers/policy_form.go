@@ -9,6 +9,7 @@ import (
 
 	"curfew/policy"
 	"curfew/views"
+	"curfew/words"
 )
 
 // The presets of the policy card.
@@ -91,7 +92,7 @@ func parseMinutes(vs []string, name string, lo, hi int) (int, string) {
 	case isDigits(v):
 		n, err := strconv.Atoi(v)
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, fmt.Sprintf("That number is too large: the %s can be at most %d minutes (%s).", name, hi, policy.HumanMinutes(hi))
+			return 0, fmt.Sprintf("That number is too large: the %s can be at most %d minutes (%s).", name, hi, words.Minutes(hi))
 		}
 		if err != nil {
 			return 0, fmt.Sprintf("Enter the %s as %s.", name, example)
@@ -130,22 +131,12 @@ func isDecimal(s string) bool {
 	return (whole == "" || isDigits(whole)) && (frac == "" || isDigits(frac)) && whole+frac != ""
 }
 
-// apply turns the form into the overrides to store, given the current ones.
-// Strict clears both. Custom sets both, except that a value left at the
-// default the account already follows keeps following it, so saving the form
-// unchanged changes nothing.
-func (f policyForm) apply(old policy.Overrides, s policy.Settings) policy.Overrides {
+// change is the form as a policy change: Strict clears both limits; Custom
+// sets both, keeping a value typed at the default the account follows on that
+// default (policy.CustomChange).
+func (f policyForm) change() policy.Change {
 	if f.Preset == presetStrict {
-		return policy.Overrides{}
+		return policy.StrictChange()
 	}
-	eff := s.EffectivePolicy(old)
-	idle, absolute := f.idle, f.absolute
-	next := policy.Overrides{IdleMinutes: &idle, AbsoluteMinutes: &absolute}
-	if old.IdleMinutes == nil && idle == eff.IdleMinutes {
-		next.IdleMinutes = nil
-	}
-	if old.AbsoluteMinutes == nil && absolute == eff.AbsoluteMinutes {
-		next.AbsoluteMinutes = nil
-	}
-	return next
+	return policy.CustomChange(f.idle, f.absolute)
 }

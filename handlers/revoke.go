@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"curfew/internal/countcache"
 	"curfew/store"
 	"curfew/views"
 )
@@ -30,14 +31,14 @@ func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 }
 
 // recentAccountCounts are the caller's account's active sessions, as
-// CountActiveSessions counts them, up to countsTTL old: for the headings of
+// CountActiveSessions counts them, up to countcache.TTL old: for the headings of
 // the security page and the session lists, which every view and every API
 // page would otherwise recount (35 ms at 100,000 sessions).
 func (s *Server) recentAccountCounts(c echo.Context) (store.SessionCounts, error) {
 	p := principal(c)
-	key := countsKey{accountID: p.AccountID, sessionID: p.SessionID,
-		revokedThrough: p.revokedThrough, revokedKept: p.revokedKept, policy: s.loosestPolicy(p)}
-	return s.counts.get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
+	key := countcache.Key{AccountID: p.AccountID, SessionID: p.SessionID,
+		RevokedThrough: p.revokedThrough, RevokedKept: p.revokedKept, Policy: s.loosestPolicy(p)}
+	return s.counts.Get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
 		return s.store.CountActiveSessions(ctx, p.AccountID, 0, s.activeAt(p), p.SessionID)
 	})
 }
@@ -210,7 +211,7 @@ func (s *Server) revokeAccountSessions(c echo.Context, scope string) (store.Revo
 	if err != nil {
 		return r, err
 	}
-	s.counts.forget(p.AccountID)
+	s.counts.Forget(p.AccountID)
 	if !r.Unmarked {
 		return r, nil
 	}

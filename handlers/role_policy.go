@@ -5,7 +5,7 @@ import "curfew/policy"
 // effectiveFor is what sessions of people with role live by in the caller's
 // account, from the policy the request's lookup read.
 func (s *Server) effectiveFor(p *Principal, role string) policy.Effective {
-	return s.settings.EffectiveForRole(p.Policy.Account, p.Policy.Role(role))
+	return p.EffectiveFor(role)
 }
 
 // loosestPolicy is the longest idle timeout and the longest lifetime any role

@@ -11,13 +11,26 @@ import (
 	"curfew/store"
 )
 
-// setRolePolicy stores an account's policy directly, as a saved change would.
+// setRolePolicy stores an account's policy directly, as a saved change would:
+// the account's values and every role's set to p's.
 func setRolePolicy(t *testing.T, st *store.Store, team apptest.Team, p policy.Policy) {
 	t.Helper()
+	field := func(v *int) policy.FieldChange {
+		if v == nil {
+			return policy.Clear()
+		}
+		return policy.Set(*v)
+	}
+	change := policy.PolicyChange{
+		Account: policy.Change{Idle: field(p.Account.IdleMinutes), Absolute: field(p.Account.AbsoluteMinutes)},
+		Roles:   map[string]policy.RoleChange{},
+	}
+	for _, role := range policy.Roles {
+		o := p.Role(role)
+		change.Roles[role] = policy.RoleChange{Idle: field(o.IdleMinutes), Absolute: field(o.AbsoluteMinutes)}
+	}
 	_, err := st.UpdatePolicy(context.Background(), team.Account.ID, store.Actor{AccountID: team.Account.ID, UserID: team.Owner.ID},
-		policy.DefaultSettings, func(old policy.Policy) (policy.Policy, error) {
-			return p, policy.DefaultSettings.ValidatePolicy(old, p)
-		})
+		policy.DefaultSettings, change)
 	if err != nil {
 		t.Fatalf("set policy: %v", err)
 	}

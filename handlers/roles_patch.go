@@ -7,40 +7,6 @@ import (
 	"curfew/policy"
 )
 
-// fieldsPatch is what a PATCH says about one set of overrides: for each
-// field, whether it was given, and its value (nil for null).
-type fieldsPatch struct {
-	idleSet, absoluteSet bool
-	idle, absolute       *int
-}
-
-// applyTo sets the given fields on o and leaves the others.
-func (fp fieldsPatch) applyTo(o policy.Overrides) policy.Overrides {
-	if fp.idleSet {
-		o.IdleMinutes = fp.idle
-	}
-	if fp.absoluteSet {
-		o.AbsoluteMinutes = fp.absolute
-	}
-	return o
-}
-
-// rolesPatch is the "roles" of a PATCH body, by role.
-type rolesPatch map[string]fieldsPatch
-
-// applyTo applies each role's fields to p, which it changes.
-func (rp rolesPatch) applyTo(p *policy.Policy) {
-	if len(rp) == 0 {
-		return
-	}
-	if p.Roles == nil {
-		p.Roles = map[string]policy.Overrides{}
-	}
-	for role, fp := range rp {
-		p.Roles[role] = fp.applyTo(p.Roles[role])
-	}
-}
-
 // maxEchoedKey bounds how much of an unknown key an error repeats back.
 const maxEchoedKey = 64
 
@@ -48,8 +14,8 @@ const maxEchoedKey = 64
 // roles, each an object of idle_minutes and absolute_minutes (each at most
 // once, a whole number or null). Every problem is a message under its field
 // path, "roles.owner.idle_minutes"; fields collects them.
-func decodeRolesPatch(raw json.RawMessage, fields map[string]string) rolesPatch {
-	rp := rolesPatch{}
+func decodeRolesPatch(raw json.RawMessage, fields map[string]string) map[string]policy.RoleChange {
+	rp := map[string]policy.RoleChange{}
 	eachKey(raw, policy.FieldRoles, fields, "an object of roles, such as {\"owner\": {\"idle_minutes\": 15}}",
 		func(role string, value json.RawMessage) {
 			path := policy.FieldRoles + "." + role
@@ -57,17 +23,15 @@ func decodeRolesPatch(raw json.RawMessage, fields map[string]string) rolesPatch 
 				fields[path] = "is not a role; the roles are owner and engineer."
 				return
 			}
-			var fp fieldsPatch
+			var rc policy.RoleChange
 			eachKey(value, path, fields, "an object of idle_minutes and absolute_minutes",
 				func(key string, v json.RawMessage) {
 					var msg string
 					switch key {
 					case policy.FieldIdle:
-						fp.idleSet = true
-						fp.idle, msg = minutesValue(v)
+						rc.Idle, msg = minutesValue(v)
 					case policy.FieldAbsolute:
-						fp.absoluteSet = true
-						fp.absolute, msg = minutesValue(v)
+						rc.Absolute, msg = minutesValue(v)
 					default:
 						msg = "is not a known field; use idle_minutes and absolute_minutes."
 					}
@@ -75,7 +39,7 @@ func decodeRolesPatch(raw json.RawMessage, fields map[string]string) rolesPatch 
 						fields[path+"."+key] = msg
 					}
 				})
-			rp[role] = fp
+			rp[role] = rc
 		})
 	return rp
 }

@@ -3,13 +3,13 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"curfew/policy"
 	"curfew/views"
+	"curfew/words"
 )
 
 // Outcomes of a save, carried across the redirect of a plain form post.
@@ -23,7 +23,8 @@ const (
 // change it, and sign-out-everywhere.
 func (s *Server) securityPage(c echo.Context) error {
 	// The overrides came with the session in the request's one lookup.
-	card := s.policyCard(c, principal(c).Overrides)
+	p := principal(c)
+	card := s.policyCard(c, p.Overrides, p.AccountEffective)
 	switch c.QueryParam("status") {
 	case statusSaved:
 		card.Status = savedMessage(card.Effective)
@@ -36,23 +37,6 @@ func (s *Server) securityPage(c echo.Context) error {
 	return s.renderPolicyCard(c, http.StatusOK, card)
 }
 
-// fillStandard puts a standard's limits in the Custom inputs without saving
-// them: the quick-fill of a browser without JavaScript. A standard this
-// server's bounds cannot meet leaves the card as it was.
-func (s *Server) fillStandard(card views.PolicyCard, st policy.Standard) views.PolicyCard {
-	next, ok := s.settings.QuickFill(st, card.Effective)
-	if !ok {
-		return card
-	}
-	card.Form = views.PolicyFormValues{
-		Preset:   presetCustom,
-		Idle:     strconv.Itoa(next.IdleMinutes),
-		Absolute: strconv.Itoa(next.AbsoluteMinutes),
-	}
-	card.Filled = st.ID
-	return card
-}
-
 // updatePolicy saves the policy form: htmx gets the re-rendered card, a plain
 // post a redirect (303) or the page with its errors (422). Outside the sudo
 // window the card asks for the password and the save goes through with it.
@@ -63,16 +47,13 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	card := s.policyCard(c, principal(c).Overrides)
+	card := s.policyCard(c, p.Overrides, p.AccountEffective)
 	card.Form = form.values()
-	apply := func(old policy.Policy) (policy.Policy, error) {
-		next := old.Clone()
-		next.Account = form.apply(old.Account, s.settings)
-		return next, s.settings.ValidatePolicy(old, next)
-	}
-	// Validate before asking for the password, so the owner fixes the values first.
-	if len(ferrs) == 0 {
-		_, err = apply(p.Policy)
+	change := form.change()
+	if len(ferrs) == 0 && !s.inSudoWindow(c) {
+		// Nothing is saved without the password; the values are checked
+		// first so that the owner fixes them before being asked for it.
+		_, err = s.settings.ApplyPolicy(p.Policy, policy.PolicyChange{Account: change})
 		if !errors.As(err, &ferrs) && err != nil {
 			return err
 		}
@@ -82,22 +63,13 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
 	if err := s.sudo(c, form.Password); err != nil {
-		var e *Error
-		if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
-			return err
-		}
-		msg := e.Fields[fieldPassword]
-		if e == errReauthRequired {
-			msg = "Enter your password to save this change."
-		}
-		card.NeedPassword = true
-		card.Errors = map[string]string{fieldPassword: msg}
-		return s.renderPolicyCard(c, e.Status, card)
+		return s.askForPassword(c, card, err)
 	}
-	change, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, apply)
+	u, err := s.store.UpdateSessionPolicy(ctx, p.AccountID, s.actor(c), s.settings, change)
 	if errors.As(err, &ferrs) {
-		// Another owner changed the policy between the check above and the lock.
-		card = s.policyCard(c, change.Old.Account)
+		// Checked against the policy as it is now, under the account's lock
+		// (which another owner may have changed since this page was read).
+		card = s.policyCard(c, u.Old, u.EffectiveOld)
 		card.Form, card.Errors = form.values(), ferrs
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
@@ -106,19 +78,36 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	}
 	if !isHTMX(c) {
 		outcome := statusSaved
-		if !change.Changed {
+		if !u.Changed() {
 			outcome = statusUnchanged
 		}
 		return c.Redirect(http.StatusSeeOther, "/settings/security?status="+outcome)
 	}
-	card = s.policyCard(c, change.New.Account)
+	card = s.policyCard(c, u.New, u.EffectiveNew)
 	card.Status = savedMessage(card.Effective)
-	if !change.Changed {
+	if !u.Changed() {
 		card.Status = msgUnchanged
 	} else {
 		c.Response().Header().Set("HX-Trigger", policySavedEvent)
 	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
+}
+
+// askForPassword answers a save that the sudo window stopped: the card with
+// the password prompt and what to do (no password given, a wrong one, too
+// many attempts). Any other error is returned as it is.
+func (s *Server) askForPassword(c echo.Context, card views.PolicyCard, err error) error {
+	var e *Error
+	if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
+		return err
+	}
+	msg := e.Fields[fieldPassword]
+	if e == errReauthRequired {
+		msg = "Enter your password to save this change."
+	}
+	card.NeedPassword = true
+	card.Errors = map[string]string{fieldPassword: msg}
+	return s.renderPolicyCard(c, e.Status, card)
 }
 
 // previewPolicy is the live check as the owner types: the field errors, or
@@ -130,20 +119,18 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	old := principal(c).Overrides
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
 	if len(ferrs) == 0 {
-		next := form.apply(old, s.settings)
-		err := s.settings.ValidatePolicy(p.Policy, policy.Policy{Account: next, Roles: p.Policy.Roles})
+		u, err := s.settings.ApplyPolicy(p.Policy, policy.PolicyChange{Account: form.change()})
 		switch {
 		case errors.As(err, &ferrs):
 		case err != nil:
 			return err
-		case next.Equal(old):
+		case !u.Changed():
 			pv.State = views.PreviewUnchanged
 		default:
-			pv.State, pv.Next = views.PreviewChange, s.settings.EffectivePolicy(next)
-			if err := s.previewByRole(c, &pv, policy.Policy{Account: next, Roles: p.Policy.Roles}); err != nil {
+			pv.State, pv.Next, pv.Standing = views.PreviewChange, u.EffectiveNew, impactStanding(u.EffectiveNew)
+			if err := s.previewByRole(c, &pv, u.NewPolicy); err != nil {
 				return err
 			}
 		}
@@ -154,7 +141,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return renderFragmentOrPage(c, status, views.PolicyPreviewUpdate(pv), func() (templ.Component, error) {
-		card := s.policyCard(c, old)
+		card := s.policyCard(c, p.Overrides, p.AccountEffective)
 		card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
 		return s.securityView(c, card)
 	})
@@ -170,28 +157,6 @@ func (s *Server) readPolicyForm(c echo.Context) (policyForm, policy.FieldErrors,
 	return f, ferrs, nil
 }
 
-// policyCard describes the policy in force under the given overrides, with
-// the form showing it.
-func (s *Server) policyCard(c echo.Context, o policy.Overrides) views.PolicyCard {
-	eff := s.settings.EffectivePolicy(o)
-	preset := presetStrict
-	if !o.IsStrict() {
-		preset = presetCustom
-	}
-	return views.PolicyCard{
-		CSRF:      csrfToken(c),
-		Effective: eff,
-		Overrides: o,
-		Settings:  s.settings,
-		Form: views.PolicyFormValues{
-			Preset:   preset,
-			Idle:     strconv.Itoa(eff.IdleMinutes),
-			Absolute: strconv.Itoa(eff.AbsoluteMinutes),
-		},
-		NeedPassword: !s.inSudoWindow(c),
-	}
-}
-
 // renderPolicyCard answers with the card for htmx and the whole page otherwise.
 // The card alone needs no counts, so an htmx request runs no query for them.
 func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyCard) error {
@@ -201,13 +166,13 @@ func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyC
 }
 
 // securityView is the whole security page around a policy card, with the
-// sign-out-everywhere counts up to countsTTL old (the confirmation counts
+// sign-out-everywhere counts up to countcache.TTL old (the confirmation counts
 // afresh).
 func (s *Server) securityView(c echo.Context, card views.PolicyCard) (templ.Component, error) {
 	return s.securityViewWith(c, card, s.rolePolicyCard(c, principal(c).Policy))
 }
 
 func savedMessage(e policy.Effective) string {
-	return "Saved. Sessions now end after " + policy.HumanMinutes(e.IdleMinutes) + " without activity, and at most " +
-		policy.HumanMinutes(e.AbsoluteMinutes) + " after sign-in."
+	return "Saved. Sessions now end after " + words.Minutes(e.IdleMinutes) + " without activity, and at most " +
+		words.Minutes(e.AbsoluteMinutes) + " after sign-in."
 }

@@ -26,11 +26,10 @@ type securityBody struct {
 	Roles map[string]roleSecurityBody `json:"roles"`
 }
 
-func (s *Server) securityBody(p policy.Policy) securityBody {
-	o := p.Account
-	eff := s.settings.EffectivePolicy(o)
+func (s *Server) securityBody(pol policy.Policy) securityBody {
+	o, eff := pol.Account, s.settings.EffectivePolicy(pol.Account)
 	return securityBody{
-		Roles:                    s.rolesBody(p),
+		Roles:                    s.rolesBody(pol),
 		IdleMinutes:              o.IdleMinutes,
 		AbsoluteMinutes:          o.AbsoluteMinutes,
 		EffectiveIdleMinutes:     eff.IdleMinutes,
@@ -44,55 +43,33 @@ func (s *Server) securityBody(p policy.Policy) securityBody {
 
 // apiGetSecurity is the account's policy: overrides, effective values, bounds.
 func (s *Server) apiGetSecurity(c echo.Context) error {
-	return c.JSON(http.StatusOK, s.securityBody(principal(c).Policy))
+	p := principal(c)
+	return c.JSON(http.StatusOK, s.securityBody(p.Policy))
 }
 
-// apiPatchSecurity changes the overrides: a field left out stays as it is,
-// null clears it. Same validation, sudo window and audit as the page.
+// apiPatchSecurity changes the account's overrides and its roles': a field
+// left out stays as it is, null clears it; the whole change is one
+// transaction and one audit row. Same validation, sudo window and audit as
+// the page.
 func (s *Server) apiPatchSecurity(c echo.Context) error {
-	ctx := c.Request().Context()
 	p := principal(c)
-	patch, err := decodePolicyPatch(c.Request().Body)
+	change, err := decodePolicyPatch(c.Request().Body)
 	if err != nil {
-		return err
-	}
-	apply := func(old policy.Policy) (policy.Policy, error) {
-		next := old.Clone()
-		next.Account = patch.apply(old.Account)
-		patch.roles.applyTo(&next)
-		return next, s.settings.ValidatePolicy(old, next)
-	}
-	// Validate before the sudo check, so a client learns about its values first.
-	if _, err := apply(p.Policy); err != nil {
 		return err
 	}
 	if !s.inSudoWindow(c) {
+		// Nothing is saved without the password; the values are checked
+		// first so that a client learns about them before it is asked.
+		if _, err := s.settings.ApplyPolicy(p.Policy, change); err != nil {
+			return err
+		}
 		return errReauthRequired
 	}
-	u, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, apply)
+	u, err := s.store.UpdatePolicy(c.Request().Context(), p.AccountID, s.actor(c), s.settings, change)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.securityBody(u.New))
-}
-
-// policyPatch is a PATCH body: for each field, whether it was given, and its
-// value (nil for null).
-type policyPatch struct {
-	idleSet, absoluteSet bool
-	idle, absolute       *int
-	roles                rolesPatch
-}
-
-func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
-	next := old
-	if pp.idleSet {
-		next.IdleMinutes = pp.idle
-	}
-	if pp.absoluteSet {
-		next.AbsoluteMinutes = pp.absolute
-	}
-	return next
+	return c.JSON(http.StatusOK, s.securityBody(u.NewPolicy))
 }
 
 // decodePolicyPatch reads the body strictly: one JSON object (else 400) whose
@@ -100,29 +77,29 @@ func (pp policyPatch) apply(old policy.Overrides) policy.Overrides {
 // whole number or null, and roles (decodeRolesPatch), else 422 naming the
 // field by its path. Walking the tokens keeps
 // "absent" apart from "null" and catches repeated keys.
-func decodePolicyPatch(body io.Reader) (policyPatch, error) {
+func decodePolicyPatch(body io.Reader) (policy.PolicyChange, error) {
 	notObject := &Error{Status: http.StatusBadRequest, Code: "bad_request",
 		Message: `The body must be a JSON object, such as {"idle_minutes": 60, "absolute_minutes": 480}.`}
 	raw, err := readJSONObject(body, notObject.Message)
 	if err != nil {
-		return policyPatch{}, err
+		return policy.PolicyChange{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if _, err := dec.Token(); err != nil {
-		return policyPatch{}, notObject
+		return policy.PolicyChange{}, notObject
 	}
-	var pp policyPatch
+	var change policy.PolicyChange
 	fields := map[string]string{}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return policyPatch{}, notObject
+			return policy.PolicyChange{}, notObject
 		}
 		key, _ := tok.(string)
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return policyPatch{}, notObject
+			return policy.PolicyChange{}, notObject
 		}
 		if seen[key] {
 			fields[key] = "appears more than once; give it once."
@@ -131,13 +108,11 @@ func decodePolicyPatch(body io.Reader) (policyPatch, error) {
 		seen[key] = true
 		switch key {
 		case policy.FieldIdle:
-			pp.idleSet = true
-			pp.idle, fields[key] = minutesValue(value)
+			change.Account.Idle, fields[key] = minutesValue(value)
 		case policy.FieldAbsolute:
-			pp.absoluteSet = true
-			pp.absolute, fields[key] = minutesValue(value)
+			change.Account.Absolute, fields[key] = minutesValue(value)
 		case policy.FieldRoles:
-			pp.roles = decodeRolesPatch(value, fields)
+			change.Roles = decodeRolesPatch(value, fields)
 		default:
 			fields[truncate(key, maxEchoedKey)] = "is not a known field; use idle_minutes, absolute_minutes and roles."
 		}
@@ -146,34 +121,35 @@ func decodePolicyPatch(body io.Reader) (policyPatch, error) {
 		}
 	}
 	if len(fields) > 0 {
-		return policyPatch{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+		return policy.PolicyChange{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
 			Message: "Some fields are unknown or have the wrong type.", Fields: fields}
 	}
-	return pp, nil
+	return change, nil
 }
 
-// minutesValue accepts a JSON integer or null; anything else gets a message.
-// 1.0 and 1e2 are not integers here: a number must be written as one.
-func minutesValue(v json.RawMessage) (*int, string) {
+// minutesValue reads a JSON integer as setting the field and null as clearing
+// it; anything else gets a message. 1.0 and 1e2 are not integers here: a
+// number must be written as one.
+func minutesValue(v json.RawMessage) (policy.FieldChange, string) {
 	const want = "must be a whole number of minutes or null"
 	switch v[0] {
 	case 'n':
-		return nil, ""
+		return policy.Clear(), ""
 	case '"':
-		return nil, want + ", not a string."
+		return policy.Leave(), want + ", not a string."
 	case 't', 'f':
-		return nil, want + ", not true or false."
+		return policy.Leave(), want + ", not true or false."
 	case '[':
-		return nil, want + ", not a list."
+		return policy.Leave(), want + ", not a list."
 	case '{':
-		return nil, want + ", not an object."
+		return policy.Leave(), want + ", not an object."
 	}
 	if bytes.ContainsAny(v, ".eE") {
-		return nil, want + ", without a decimal point or exponent."
+		return policy.Leave(), want + ", without a decimal point or exponent."
 	}
 	n, err := strconv.Atoi(string(v))
 	if err != nil {
-		return nil, want + "; this number is far too large."
+		return policy.Leave(), want + "; this number is far too large."
 	}
-	return &n, ""
+	return policy.Set(n), ""
 }

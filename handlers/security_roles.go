@@ -31,7 +31,7 @@ type roleForm struct {
 	Idle     string
 	Absolute string
 	Password string
-	next     policy.Overrides
+	next     policy.RoleChange
 }
 
 // parseRoleForm reads a role form strictly. An unknown role is not a field
@@ -52,6 +52,7 @@ func parseRoleForm(form url.Values, s policy.Settings) (roleForm, policy.FieldEr
 	case "", roleActionSave:
 	case roleActionClr:
 		f.Clear, f.Idle, f.Absolute = true, "", ""
+		f.next = policy.RoleChange{Idle: policy.Clear(), Absolute: policy.Clear()}
 		return f, nil, nil
 	default:
 		return f, nil, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
@@ -60,34 +61,32 @@ func parseRoleForm(form url.Values, s policy.Settings) (roleForm, policy.FieldEr
 	errs := policy.FieldErrors{}
 	whose := "the " + policy.RolePlural(f.Role) + "' "
 	var msg string
-	if f.next.IdleMinutes, msg = optionalMinutes(form[policy.FieldIdle], whose+"idle timeout", s.IdleMin, s.IdleMax); msg != "" {
+	if f.next.Idle, msg = optionalMinutes(form[policy.FieldIdle], whose+"idle timeout", s.IdleMin, s.IdleMax); msg != "" {
 		errs[policy.FieldIdle] = msg
 	}
-	if f.next.AbsoluteMinutes, msg = optionalMinutes(form[policy.FieldAbsolute], whose+"absolute lifetime", s.AbsoluteMin, s.AbsoluteMax); msg != "" {
+	if f.next.Absolute, msg = optionalMinutes(form[policy.FieldAbsolute], whose+"absolute lifetime", s.AbsoluteMin, s.AbsoluteMax); msg != "" {
 		errs[policy.FieldAbsolute] = msg
 	}
 	return f, errs, nil
 }
 
-// optionalMinutes is parseMinutes for an input that may be left empty (nil).
-func optionalMinutes(vs []string, name string, lo, hi int) (*int, string) {
+// optionalMinutes is parseMinutes for an input that may be left empty,
+// which clears the role's value so it follows the account.
+func optionalMinutes(vs []string, name string, lo, hi int) (policy.FieldChange, string) {
 	if len(vs) <= 1 && strings.TrimSpace(first(vs)) == "" {
-		return nil, ""
+		return policy.Clear(), ""
 	}
 	n, msg := parseMinutes(vs, name, lo, hi)
 	if msg != "" {
-		return nil, msg
+		return policy.Leave(), msg
 	}
-	return &n, ""
+	return policy.Set(n), ""
 }
 
-// apply is the role form as a change of the account's policy.
-func (f roleForm) apply(s policy.Settings) func(old policy.Policy) (policy.Policy, error) {
-	return func(old policy.Policy) (policy.Policy, error) {
-		next := old.Clone()
-		next.Roles[f.Role] = f.next
-		return next, s.ValidatePolicy(old, next)
-	}
+// change is the role form as a change of the account's policy: the role's
+// two values as typed, an empty one cleared.
+func (f roleForm) change() policy.PolicyChange {
+	return policy.PolicyChange{Roles: map[string]policy.RoleChange{f.Role: f.next}}
 }
 
 // roleFieldErrors keeps the errors of one role's fields under the form's
@@ -113,14 +112,20 @@ func roleFieldErrors(role string, errs policy.FieldErrors) map[string]string {
 func (s *Server) rolePolicyCard(c echo.Context, p policy.Policy) views.RolePolicyCard {
 	card := views.RolePolicyCard{
 		CSRF:         csrfToken(c),
-		Settings:     s.settings,
-		Account:      s.settings.EffectivePolicy(p.Account),
 		NeedPassword: !s.inSudoWindow(c),
 	}
+	account := s.settings.EffectivePolicy(p.Account)
 	for _, a := range s.settings.Applied(p) {
-		card.Roles = append(card.Roles, views.RolePolicyRow{Applied: a, Form: views.RoleFormValues{
-			Idle: minutesText(a.Overrides.IdleMinutes), Absolute: minutesText(a.Overrides.AbsoluteMinutes),
-		}})
+		card.Roles = append(card.Roles, views.RolePolicyRow{
+			Applied:      a,
+			Summary:      roleSummary(a),
+			Standing:     impactStanding(a.Effective),
+			IdleHint:     followHint(account.IdleMinutes, s.settings.IdleMin, s.settings.IdleMax),
+			AbsoluteHint: followHint(account.AbsoluteMinutes, s.settings.AbsoluteMin, s.settings.AbsoluteMax),
+			Form: views.RoleFormValues{
+				Idle: minutesText(a.Overrides.IdleMinutes), Absolute: minutesText(a.Overrides.AbsoluteMinutes),
+			},
+		})
 	}
 	if c.Request().Method == http.MethodGet {
 		switch c.QueryParam("roles") {
@@ -137,7 +142,7 @@ func (s *Server) rolePolicyCard(c echo.Context, p policy.Policy) views.RolePolic
 func roleSummaries(card views.RolePolicyCard) string {
 	var parts []string
 	for _, r := range card.Roles {
-		parts = append(parts, views.RoleSummary(r.Applied)+".")
+		parts = append(parts, r.Summary+".")
 	}
 	return strings.Join(parts, " ")
 }
@@ -180,9 +185,11 @@ func (s *Server) updateRolePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	apply := form.apply(s.settings)
+	change := form.change()
 	if len(ferrs) == 0 {
-		if _, err := apply(p.Policy); err != nil && !errors.As(err, &ferrs) {
+		// Checked before the password is asked for, so the owner fixes the
+		// values first; the store checks again under the account's lock.
+		if _, err := s.settings.ApplyPolicy(p.Policy, change); err != nil && !errors.As(err, &ferrs) {
 			return err
 		}
 	}
@@ -204,10 +211,10 @@ func (s *Server) updateRolePolicy(c echo.Context) error {
 		card = withRoleForm(card, form, map[string]string{fieldPassword: msg}, views.RolePreview{})
 		return s.renderRoleCard(c, e.Status, card)
 	}
-	u, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, apply)
+	u, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, change)
 	if errors.As(err, &ferrs) {
 		// Another owner changed the policy between the check above and the lock.
-		card = withRoleForm(s.rolePolicyCard(c, u.Old), form, roleFieldErrors(form.Role, ferrs), views.RolePreview{})
+		card = withRoleForm(s.rolePolicyCard(c, u.OldPolicy), form, roleFieldErrors(form.Role, ferrs), views.RolePreview{})
 		return s.renderRoleCard(c, http.StatusUnprocessableEntity, card)
 	}
 	if err != nil {
@@ -215,14 +222,14 @@ func (s *Server) updateRolePolicy(c echo.Context) error {
 	}
 	if !isHTMX(c) {
 		outcome := statusSaved
-		if !u.Changed {
+		if !u.Changed() {
 			outcome = statusUnchanged
 		}
 		return c.Redirect(http.StatusSeeOther, "/settings/security?roles="+outcome+"#role-policies")
 	}
-	card = s.rolePolicyCard(c, u.New)
+	card = s.rolePolicyCard(c, u.NewPolicy)
 	card.Status = msgUnchanged
-	if u.Changed {
+	if u.Changed() {
 		card.Status = "Saved. " + roleSummaries(card)
 	}
 	return s.renderRoleCard(c, http.StatusOK, card)
@@ -238,17 +245,19 @@ func (s *Server) previewRolePolicy(c echo.Context) error {
 		return err
 	}
 	pv := views.RolePreview{State: views.PreviewInvalid}
-	var next policy.Policy
+	var u policy.PolicyUpdate
 	if len(ferrs) == 0 {
-		next, err = form.apply(s.settings)(p.Policy)
+		u, err = s.settings.ApplyPolicy(p.Policy, form.change())
 		if err != nil && !errors.As(err, &ferrs) {
 			return err
 		}
 	}
 	if len(ferrs) == 0 {
+		next := u.NewPolicy
 		a := s.settings.AppliedForRole(next.Account, next.Role(form.Role))
-		pv.Next, pv.NextIdleFrom, pv.NextAbsoluteFrom = a.Effective, a.IdleFrom, a.AbsoluteFrom
-		if next.Equal(p.Policy) {
+		a.Role = form.Role
+		pv.Next, pv.Source, pv.Standing = a.Effective, roleSourceWords(a), impactStanding(a.Effective)
+		if !u.Changed() {
 			pv.State = views.PreviewUnchanged
 		} else {
 			pv.State = views.PreviewChange
@@ -268,7 +277,7 @@ func (s *Server) previewRolePolicy(c echo.Context) error {
 	}
 	return renderFragmentOrPage(c, status, views.RolePreviewUpdate(form.Role, pv, errs), func() (templ.Component, error) {
 		card := withRoleForm(s.rolePolicyCard(c, p.Policy), form, errs, pv)
-		return s.securityViewWith(c, s.policyCard(c, p.Overrides), card)
+		return s.securityViewWith(c, s.policyCard(c, p.Overrides, p.AccountEffective), card)
 	})
 }
 
@@ -317,7 +326,8 @@ func (s *Server) readRoleForm(c echo.Context) (roleForm, policy.FieldErrors, err
 // renderRoleCard answers with the role card for htmx and the whole page otherwise.
 func (s *Server) renderRoleCard(c echo.Context, status int, card views.RolePolicyCard) error {
 	return renderFragmentOrPage(c, status, views.RolePolicyCardView(card), func() (templ.Component, error) {
-		return s.securityViewWith(c, s.policyCard(c, principal(c).Overrides), card)
+		p := principal(c)
+		return s.securityViewWith(c, s.policyCard(c, p.Overrides, p.AccountEffective), card)
 	})
 }
 

@@ -1,21 +1,22 @@
 // Package handlers is Curfew's HTTP layer: routes, middleware, pages and the
-// JSON API. Handlers are small, return errors, and leave status codes and
-// rendering of failures to one error handler.
+// JSON API, a file per resource or action. Handlers parse the request, call
+// the policy rules and the store, fill the view model and render; they are
+// small, return errors, and leave status codes and rendering of failures to
+// one error handler. The rules live in policy, the words in words
+// (docs/design.md, "Where things live").
 package handlers
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"curfew/config"
+	"curfew/internal/countcache"
 	"curfew/policy"
 	"curfew/store"
 )
@@ -42,7 +43,7 @@ type Server struct {
 	cookie   string
 	metrics  *metrics
 	registry *prometheus.Registry
-	counts   *countsCache
+	counts   *countcache.Cache
 }
 
 // New builds the Echo server with every route and middleware.
@@ -63,7 +64,7 @@ func New(d Deps) (*echo.Echo, error) {
 		log:      d.Logger,
 		now:      d.Now,
 		registry: d.Registry,
-		counts:   newCountsCache(),
+		counts:   countcache.New(),
 	}
 	s.cookies, s.cookie = newCookieStore(d.Config)
 	m, err := newMetrics(d.Registry)
@@ -82,37 +83,6 @@ func New(d Deps) (*echo.Echo, error) {
 	return e, nil
 }
 
-// newCookieStore derives, for each configured key, an HMAC key and an AES key,
-// newest first: new cookies use the first pair, and older pairs still decode
-// until their key is removed from CURFEW_SESSION_KEYS.
-func newCookieStore(cfg config.Config) (*sessions.CookieStore, string) {
-	var pairs [][]byte
-	for _, k := range cfg.SessionKeys {
-		hashKey := sha256.Sum256(append([]byte("curfew cookie hmac\x00"), k...))
-		blockKey := sha256.Sum256(append([]byte("curfew cookie aes\x00"), k...))
-		pairs = append(pairs, hashKey[:], blockKey[:])
-	}
-	cs := sessions.NewCookieStore(pairs...)
-	for _, c := range cs.Codecs {
-		if sc, ok := c.(*securecookie.SecureCookie); ok {
-			sc.SetSerializer(tokenSerializer{})
-		}
-	}
-	name := "__Host-curfew"
-	if cfg.Dev {
-		name = "curfew"
-	}
-	cs.Options = &sessions.Options{
-		Path:     "/",
-		HttpOnly: true,
-		Secure:   !cfg.Dev,
-		SameSite: http.SameSiteLaxMode,
-		MaxAge:   cfg.Policy.AbsoluteMax * 60,
-	}
-	cs.MaxAge(cfg.Policy.AbsoluteMax * 60)
-	return cs, name
-}
-
 func ipExtractor(cfg config.Config) echo.IPExtractor {
 	if len(cfg.TrustedProxies) == 0 {
 		return echo.ExtractIPDirect()
@@ -122,36 +92,4 @@ func ipExtractor(cfg config.Config) echo.IPExtractor {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
-}
-
-// tokenSerializer stores the cookie's only value, the session token, as its
-// bytes. gorilla's default, gob, builds a decoder for every request, which
-// cost about a fifth of an authenticated request's CPU time.
-type tokenSerializer struct{}
-
-func (tokenSerializer) Serialize(src interface{}) ([]byte, error) {
-	m, ok := src.(map[interface{}]interface{})
-	if !ok {
-		return nil, fmt.Errorf("cookie values are a %T", src)
-	}
-	if len(m) == 0 {
-		return []byte{}, nil // a cookie being cleared
-	}
-	t, ok := m[cookieToken].(string)
-	if !ok || len(m) != 1 {
-		return nil, fmt.Errorf("a session cookie holds the token only, got %d values", len(m))
-	}
-	return []byte(t), nil
-}
-
-func (tokenSerializer) Deserialize(src []byte, dst interface{}) error {
-	m, ok := dst.(*map[interface{}]interface{})
-	if !ok {
-		return fmt.Errorf("cannot decode a session cookie into %T", dst)
-	}
-	*m = map[interface{}]interface{}{}
-	if len(src) > 0 {
-		(*m)[cookieToken] = string(src)
-	}
-	return nil
 }

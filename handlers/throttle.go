@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
 	"strconv"
@@ -8,8 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"curfew/policy"
 	"curfew/store"
+	"curfew/words"
 )
 
 // purgeEvery is how often, on average, a recorded sign-in attempt also deletes
@@ -18,17 +19,28 @@ import (
 const purgeEvery = 100
 
 // throttleSignIn reserves this sign-in attempt against the limits per email
-// and per client IP. When a limit is reached it answers for the caller: the
-// Retry-After header, one auth.login_failed audit row marked throttled (when
-// the email is an account's), and the message the login page shows; the
+// and per client IP (reserveSignIn). When a limit is reached it answers for
+// the caller: the Retry-After header and the message the page shows; the
 // password is never checked then. An empty message means go ahead.
 func (s *Server) throttleSignIn(c echo.Context, email string) (message string, err error) {
-	ctx := c.Request().Context()
+	wait, throttled, err := s.reserveSignIn(c.Request().Context(), email, c.RealIP(), c.Request().UserAgent())
+	if err != nil || !throttled {
+		return "", err
+	}
+	setRetryAfter(c, wait)
+	return throttledMessage(wait), nil
+}
+
+// reserveSignIn counts a sign-in attempt from ip as email against the limits.
+// When a limit is reached it reports how long to wait and writes one
+// auth.login_failed audit row marked throttled (when the email is an
+// account's).
+func (s *Server) reserveSignIn(ctx context.Context, email, ip, userAgent string) (wait time.Duration, throttled bool, err error) {
 	now := s.now()
 	limits := store.LoginLimits{PerAccount: s.cfg.LoginLimitPerAccount, PerIP: s.cfg.LoginLimitPerIP}
-	retryAt, err := s.store.ReserveLoginAttempt(ctx, email, c.RealIP(), limits, now)
+	retryAt, err := s.store.ReserveLoginAttempt(ctx, email, ip, limits, now)
 	if err != nil {
-		return "", err
+		return 0, false, err
 	}
 	if retryAt.IsZero() {
 		if rand.IntN(purgeEvery) == 0 {
@@ -36,27 +48,30 @@ func (s *Server) throttleSignIn(c echo.Context, email string) (message string, e
 				s.log.WarnContext(ctx, "purge sign-in attempts", "err", err)
 			}
 		}
-		return "", nil
+		return 0, false, nil
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	switch {
 	case err == nil:
-		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: ip, UserAgent: userAgent}
 		payload := map[string]any{"email": email, "throttled": true}
 		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, payload); err != nil {
-			return "", err
+			return 0, false, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
-		return "", err
+		return 0, false, err
 	}
-	wait := retryAt.Sub(now)
+	return retryAt.Sub(now), true, nil
+}
+
+// setRetryAfter tells a throttled client when to try again, in whole seconds.
+func setRetryAfter(c echo.Context, wait time.Duration) {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(ceilDiv(wait, time.Second)))
-	return throttledMessage(wait), nil
 }
 
 // throttledMessage tells the person how long to wait, in whole minutes.
 func throttledMessage(wait time.Duration) string {
-	return "Too many sign-in attempts. Try again in " + policy.HumanMinutes(ceilDiv(wait, time.Minute)) + "."
+	return "Too many sign-in attempts. Try again in " + words.Minutes(ceilDiv(wait, time.Minute)) + "."
 }
 
 // ceilDiv is d/unit rounded up, and at least 1.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"curfew/words"
 )
 
 // Settings are the system-wide defaults and bounds, in minutes, read from the
@@ -125,51 +127,40 @@ func (f FieldErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// Validate checks proposed overrides in DESIGN.md's order: each given field
-// within its own bounds, then the effective idle <= the effective absolute. It
-// returns nil or FieldErrors.
-func (s Settings) Validate(o Overrides) error {
+// Validate checks proposed overrides in the order docs/design.md gives: each
+// given field within its own bounds, then the effective idle <= the effective
+// absolute. It returns nil or FieldErrors.
+func (s Settings) Validate(o Overrides) error { return s.validate(o, s.EffectivePolicy(o)) }
+
+// validate is Validate with the effective values of o already computed.
+func (s Settings) validate(o Overrides, e Effective) error {
 	errs := FieldErrors{}
 	if v := o.IdleMinutes; v != nil && (*v < s.IdleMin || *v > s.IdleMax) {
 		errs[FieldIdle] = fmt.Sprintf("Idle timeout must be between %d and %d minutes (%s to %s).",
-			s.IdleMin, s.IdleMax, HumanMinutes(s.IdleMin), HumanMinutes(s.IdleMax))
+			s.IdleMin, s.IdleMax, words.Minutes(s.IdleMin), words.Minutes(s.IdleMax))
 	}
 	if v := o.AbsoluteMinutes; v != nil && (*v < s.AbsoluteMin || *v > s.AbsoluteMax) {
 		errs[FieldAbsolute] = fmt.Sprintf("Absolute lifetime must be between %d and %d minutes (%s to %s).",
-			s.AbsoluteMin, s.AbsoluteMax, HumanMinutes(s.AbsoluteMin), HumanMinutes(s.AbsoluteMax))
+			s.AbsoluteMin, s.AbsoluteMax, words.Minutes(s.AbsoluteMin), words.Minutes(s.AbsoluteMax))
 	}
 	if len(errs) > 0 {
 		return errs
 	}
-	e := s.EffectivePolicy(o)
 	if e.IdleMinutes > e.AbsoluteMinutes {
 		field, msg := FieldIdle, fmt.Sprintf("Idle timeout (%s) cannot be longer than the absolute lifetime (%s).",
-			HumanMinutes(e.IdleMinutes), HumanMinutes(e.AbsoluteMinutes))
+			words.Minutes(e.IdleMinutes), words.Minutes(e.AbsoluteMinutes))
 		if o.AbsoluteMinutes == nil {
 			msg = fmt.Sprintf("Idle timeout (%s) cannot be longer than the default absolute lifetime (%s); raise the absolute lifetime too.",
-				HumanMinutes(e.IdleMinutes), HumanMinutes(e.AbsoluteMinutes))
+				words.Minutes(e.IdleMinutes), words.Minutes(e.AbsoluteMinutes))
 		} else if o.IdleMinutes == nil {
 			field = FieldAbsolute
 			msg = fmt.Sprintf("Absolute lifetime (%s) cannot be shorter than the default idle timeout (%s).",
-				HumanMinutes(e.AbsoluteMinutes), HumanMinutes(e.IdleMinutes))
+				words.Minutes(e.AbsoluteMinutes), words.Minutes(e.IdleMinutes))
 		}
 		return FieldErrors{field: msg}
 	}
 	return nil
 }
-
-// Reason says why a session ended.
-type Reason string
-
-// The reasons a session ends. Expiry reasons come from this package; the others
-// are recorded by the callers.
-const (
-	ReasonNone     Reason = ""
-	ReasonIdle     Reason = "idle"
-	ReasonAbsolute Reason = "absolute"
-	ReasonLogout   Reason = "logout"
-	ReasonRevoked  Reason = "revoked"
-)
 
 // Expiry is when a session ends under a policy, and by which rule.
 type Expiry struct {
@@ -212,30 +203,8 @@ func InSudoWindow(authAt, now time.Time) bool {
 	return now.Sub(authAt) < SudoWindow
 }
 
-// HumanMinutes renders a number of minutes in words, choosing the largest unit
-// that divides it evenly: "30 minutes", "4 hours", "14 days", "1 day 2 hours".
-func HumanMinutes(m int) string {
-	if m <= 0 {
-		return plural(m, "minute")
-	}
-	days, rest := m/1440, m%1440
-	hours, mins := rest/60, rest%60
-	var parts []string
-	if days > 0 {
-		parts = append(parts, plural(days, "day"))
-	}
-	if hours > 0 {
-		parts = append(parts, plural(hours, "hour"))
-	}
-	if mins > 0 {
-		parts = append(parts, plural(mins, "minute"))
-	}
-	return strings.Join(parts, " ")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
+// HumanMinutes is words.Minutes, for callers written before the words
+// package.
+//
+// Deprecated: use words.Minutes.
+func HumanMinutes(m int) string { return words.Minutes(m) }

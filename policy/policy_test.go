@@ -406,32 +406,6 @@ func TestInSudoWindow(t *testing.T) {
 	}
 }
 
-func TestHumanMinutes(t *testing.T) {
-	tests := []struct {
-		minutes int
-		want    string
-	}{
-		{1, "1 minute"},
-		{5, "5 minutes"},
-		{30, "30 minutes"},
-		{60, "1 hour"},
-		{90, "1 hour 30 minutes"},
-		{120, "2 hours"},
-		{1440, "1 day"},
-		{1500, "1 day 1 hour"},
-		{20160, "14 days"},
-		{43200, "30 days"},
-		{129600, "90 days"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := policy.HumanMinutes(tt.minutes); got != tt.want {
-				t.Errorf("HumanMinutes(%d) = %q, want %q", tt.minutes, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestOverrides(t *testing.T) {
 	tests := []struct {
 		name       string

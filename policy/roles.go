@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"slices"
+
+	"curfew/words"
 )
 
 // Roles are the roles a person of an account can hold, in the order pages
@@ -14,7 +16,7 @@ var Roles = []string{"owner", "engineer"}
 func KnownRole(role string) bool { return slices.Contains(Roles, role) }
 
 // RolePlural is how a sentence names the people of a role: "owners".
-func RolePlural(role string) string { return role + "s" }
+func RolePlural(role string) string { return words.RolePlural(role) }
 
 // Policy is an account's whole session policy: its own overrides and those
 // set for one role or another. A role with no entry (or a zero one) follows
@@ -274,4 +276,68 @@ func describe(minutes int, from Source, role string) string {
 		return HumanMinutes(minutes) + ", the account's"
 	}
 	return HumanMinutes(minutes) + ", the default"
+}
+
+// RoleChange is what a change does to one role's overrides, per field.
+type RoleChange struct {
+	Idle     FieldChange
+	Absolute FieldChange
+}
+
+// PolicyChange is a change of an account's whole policy: its own values, as
+// Change says, and those of any roles it names.
+type PolicyChange struct {
+	Account Change
+	Roles   map[string]RoleChange
+}
+
+// PolicyUpdate is a PolicyChange applied: the account's own Update, and the
+// whole policy before and after.
+type PolicyUpdate struct {
+	Update
+	OldPolicy, NewPolicy Policy
+}
+
+// Changed reports whether the update alters the account's values or any
+// role's; one that does not is not written and not audited.
+func (u PolicyUpdate) Changed() bool { return !u.OldPolicy.Equal(u.NewPolicy) }
+
+// ChangedRoles lists, in Roles order, the roles whose overrides the update changes.
+func (u PolicyUpdate) ChangedRoles() []string { return u.OldPolicy.ChangedRoles(u.NewPolicy) }
+
+// ApplyPolicy applies a change to an account's whole policy and validates the
+// result, once: the account's values as Apply does, every role's within the
+// bounds, then idle <= absolute for the account and every role
+// (ValidatePolicy). Refused, the update is the policy as it was and the error
+// is FieldErrors.
+func (s Settings) ApplyPolicy(old Policy, c PolicyChange) (PolicyUpdate, error) {
+	refused := PolicyUpdate{OldPolicy: old, NewPolicy: old,
+		Update: Update{Old: old.Account, New: old.Account, EffectiveOld: s.EffectivePolicy(old.Account), EffectiveNew: s.EffectivePolicy(old.Account)}}
+	next := old.Clone()
+	for role, rc := range c.Roles {
+		o := next.Roles[role]
+		o.IdleMinutes = rc.Idle.apply(o.IdleMinutes, 0, false)
+		o.AbsoluteMinutes = rc.Absolute.apply(o.AbsoluteMinutes, 0, false)
+		next.Roles[role] = o
+	}
+	au, err := s.Apply(old.Account, c.Account)
+	if err != nil {
+		// The account's own refusal, with what is wrong with the roles'
+		// values in the same answer.
+		if fe, ok := err.(FieldErrors); ok {
+			if rerr, ok := s.ValidatePolicy(old, Policy{Account: old.Account, Roles: next.Roles}).(FieldErrors); ok {
+				for k, v := range rerr {
+					if _, taken := fe[k]; !taken && k != FieldIdle && k != FieldAbsolute {
+						fe[k] = v
+					}
+				}
+			}
+		}
+		return refused, err
+	}
+	next.Account = au.New
+	if err := s.ValidatePolicy(old, next); err != nil {
+		return refused, err
+	}
+	return PolicyUpdate{Update: au, OldPolicy: old, NewPolicy: next.Clone()}, nil
 }

@@ -240,3 +240,74 @@ func TestPolicyEqualAndChangedRoles(t *testing.T) {
 		t.Error("Clone shares its roles with the original")
 	}
 }
+
+func TestApplyPolicy(t *testing.T) {
+	s := policy.DefaultSettings
+	ownersOwn := owners(policy.Overrides{}, policy.Overrides{IdleMinutes: ptr(120)})
+	tests := []struct {
+		name    string
+		old     policy.Policy
+		change  policy.PolicyChange
+		want    policy.Policy
+		changed []string // roles changed
+		wantErr []string // fields refused; nil means valid
+	}{
+		{name: "nothing asked, nothing changes", old: ownersOwn, want: ownersOwn},
+		{name: "account and role in one change", old: policy.Policy{},
+			change: policy.PolicyChange{Account: policy.Change{Idle: policy.Set(60)},
+				Roles: map[string]policy.RoleChange{"owner": {Idle: policy.Set(15), Absolute: policy.Set(720)}}},
+			want:    owners(policy.Overrides{IdleMinutes: ptr(60)}, policy.Overrides{IdleMinutes: ptr(15), AbsoluteMinutes: ptr(720)}),
+			changed: []string{"owner"}},
+		{name: "leave keeps a role's value, clear removes it", old: owners(policy.Overrides{}, policy.Overrides{IdleMinutes: ptr(15), AbsoluteMinutes: ptr(720)}),
+			change: policy.PolicyChange{Roles: map[string]policy.RoleChange{"owner": {Idle: policy.Clear()}}},
+			want:   owners(policy.Overrides{}, policy.Overrides{AbsoluteMinutes: ptr(720)}), changed: []string{"owner"}},
+		{name: "Strict clears the account's values, not the roles'", old: owners(policy.Overrides{IdleMinutes: ptr(60)}, policy.Overrides{IdleMinutes: ptr(15)}),
+			change: policy.PolicyChange{Account: policy.StrictChange()},
+			want:   owners(policy.Overrides{}, policy.Overrides{IdleMinutes: ptr(15)})},
+		{name: "the account's lifetime below the owners' idle is refused", old: ownersOwn,
+			change:  policy.PolicyChange{Account: policy.Change{Absolute: policy.Set(60)}},
+			wantErr: []string{"absolute_minutes"}},
+		{name: "account and role bounds in one answer", old: policy.Policy{},
+			change: policy.PolicyChange{Account: policy.Change{Idle: policy.Set(1)},
+				Roles: map[string]policy.RoleChange{"engineer": {Absolute: policy.Set(1)}}},
+			wantErr: []string{"idle_minutes", "roles.engineer.absolute_minutes"}},
+		{name: "an unknown role", old: policy.Policy{},
+			change:  policy.PolicyChange{Roles: map[string]policy.RoleChange{"admin": {Idle: policy.Set(15)}}},
+			wantErr: []string{"roles.admin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := s.ApplyPolicy(tt.old, tt.change)
+			if tt.wantErr != nil {
+				var fe policy.FieldErrors
+				if !errors.As(err, &fe) {
+					t.Fatalf("ApplyPolicy = %v, want FieldErrors", err)
+				}
+				var got []string
+				for k := range fe {
+					got = append(got, k)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tt.wantErr) {
+					t.Errorf("refused fields = %q, want %q (%v)", got, tt.wantErr, fe)
+				}
+				if u.Changed() || !u.NewPolicy.Equal(tt.old) {
+					t.Errorf("a refused update changes the policy: %+v", u.NewPolicy)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ApplyPolicy = %v", err)
+			}
+			if !u.NewPolicy.Equal(tt.want) || !u.New.Equal(tt.want.Account) {
+				t.Errorf("new policy = %+v %+v, want %+v %+v", u.NewPolicy.Account, u.NewPolicy.Roles, tt.want.Account, tt.want.Roles)
+			}
+			if u.Changed() != !tt.old.Equal(tt.want) {
+				t.Errorf("Changed = %v", u.Changed())
+			}
+			if got := u.ChangedRoles(); !slices.Equal(got, tt.changed) {
+				t.Errorf("ChangedRoles = %q, want %q", got, tt.changed)
+			}
+		})
+	}
+}

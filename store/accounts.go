@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"curfew/policy"
 )
 
@@ -54,46 +52,14 @@ func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
 	return a, notFound(err, "read account")
 }
 
-// PolicyChange is the outcome of UpdateSessionPolicy.
-type PolicyChange struct {
-	Old, New policy.Overrides
-	Changed  bool
-}
-
-// UpdateSessionPolicy locks the account row, lets decide compute the new
-// overrides from the current ones (and validate them), writes them and one
-// account.session_policy_update audit row, all in one transaction. When the
-// overrides do not change nothing is written. An error from decide is returned
-// as is.
+// UpdateSessionPolicy applies a change of the account's own values: it is
+// UpdatePolicy with no role named, so the change is still checked against
+// every role's values (an account lifetime below the owners' idle timeout is
+// refused). A change that alters nothing writes nothing; a refused one returns
+// the policy.FieldErrors with the update as it stood (Old and New the current
+// overrides).
 func (s *Store) UpdateSessionPolicy(ctx context.Context, accountID int64, actor Actor, settings policy.Settings,
-	decide func(old policy.Overrides) (policy.Overrides, error)) (PolicyChange, error) {
-	var change PolicyChange
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
-		var a Account
-		if err := tx.GetContext(ctx, &a, `SELECT `+accountColumns+` FROM accounts WHERE id = $1 FOR UPDATE`, accountID); err != nil {
-			return notFound(err, "lock account")
-		}
-		change.Old = a.Overrides()
-		next, err := decide(change.Old)
-		if err != nil {
-			return err
-		}
-		change.New = next
-		if next.Equal(change.Old) {
-			return nil
-		}
-		change.Changed = true
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET idle_minutes = $2, absolute_minutes = $3, updated_at = now() WHERE id = $1`,
-			accountID, next.IdleMinutes, next.AbsoluteMinutes); err != nil {
-			return fmt.Errorf("update session policy: %w", err)
-		}
-		payload := map[string]any{
-			"old":           change.Old,
-			"new":           next,
-			"effective_old": settings.EffectivePolicy(change.Old),
-			"effective_new": settings.EffectivePolicy(next),
-		}
-		return insertAudit(ctx, tx, actor, ActionPolicyUpdate, payload)
-	})
-	return change, err
+	change policy.Change) (policy.Update, error) {
+	u, err := s.UpdatePolicy(ctx, accountID, actor, settings, policy.PolicyChange{Account: change})
+	return u.Update, err
 }

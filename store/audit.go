@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Audit actions, as DESIGN.md names them.
+// Audit actions (docs/design.md, "The audit log").
 const (
 	ActionPolicyUpdate    = "account.session_policy_update"
 	ActionSessionsRevoke  = "account.sessions_revoke"

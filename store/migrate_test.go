@@ -169,7 +169,7 @@ func migrateConcurrently(ctx context.Context, t *testing.T, dbURL string, n int)
 }
 
 // checkMigrated requires each embedded migration recorded once and the four
-// tables of DESIGN.md present.
+// tables Curfew is built on (accounts, users, sessions, audit_events) present.
 func checkMigrated(ctx context.Context, t *testing.T, db *sql.DB) {
 	t.Helper()
 	rows, err := db.QueryContext(ctx, `SELECT version_id, count(*) FROM goose_db_version WHERE is_applied GROUP BY version_id ORDER BY version_id`)

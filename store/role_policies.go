@@ -51,23 +51,18 @@ func readPolicy(ctx context.Context, q sqlx.QueryerContext, accountID int64, que
 	return p, nil
 }
 
-// PolicyUpdate is the outcome of UpdatePolicy.
-type PolicyUpdate struct {
-	Old, New policy.Policy
-	Changed  bool
-}
-
-// UpdatePolicy changes an account's policy, its own values and its roles', in
-// one transaction: it locks the account row (so two owners saving at once
-// apply their changes one after the other, each to the other's result), reads
-// the policy, lets apply compute and validate the next one, and writes what
-// differs with one account.session_policy_update audit row. The payload has
-// the account's four keys always and a "roles" part for the roles whose
-// overrides changed. A change that changes nothing writes nothing; an error
-// from apply is returned as is, with nothing written.
+// UpdatePolicy applies a change to an account's whole policy, its own values
+// and its roles', in one transaction: it locks the account row (so two owners
+// saving at once apply their changes one after the other, each to the other's
+// result), reads the policy, applies the change (policy.Settings.ApplyPolicy,
+// which validates), and writes what differs with one
+// account.session_policy_update audit row. The payload has the account's four
+// keys always and a "roles" part for the roles whose overrides changed. A
+// change that changes nothing writes nothing; a refused one returns the
+// policy.FieldErrors with the update as it stood.
 func (s *Store) UpdatePolicy(ctx context.Context, accountID int64, actor Actor, settings policy.Settings,
-	apply func(old policy.Policy) (policy.Policy, error)) (PolicyUpdate, error) {
-	var u PolicyUpdate
+	change policy.PolicyChange) (policy.PolicyUpdate, error) {
+	var u policy.PolicyUpdate
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		// The lock first, then the read in a statement of its own: under READ
 		// COMMITTED a locking read that waited returns the joined role rows of
@@ -80,29 +75,22 @@ func (s *Store) UpdatePolicy(ctx context.Context, accountID int64, actor Actor, 
 		if err != nil {
 			return err
 		}
-		u.Old = old
-		next, err := apply(old.Clone())
-		if err != nil {
+		if u, err = settings.ApplyPolicy(old, change); err != nil || !u.Changed() {
 			return err
 		}
-		u.New = next
-		if next.Equal(old) {
-			return nil
-		}
-		u.Changed = true
-		if !next.Account.Equal(old.Account) {
+		if !u.New.Equal(u.Old) {
 			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET idle_minutes = $2, absolute_minutes = $3, updated_at = now() WHERE id = $1`,
-				accountID, next.Account.IdleMinutes, next.Account.AbsoluteMinutes); err != nil {
+				accountID, u.New.IdleMinutes, u.New.AbsoluteMinutes); err != nil {
 				return fmt.Errorf("update session policy: %w", err)
 			}
 		}
-		changed := old.ChangedRoles(next)
+		changed := u.ChangedRoles()
 		for _, role := range changed {
-			if err := writeRolePolicy(ctx, tx, accountID, role, next.Role(role)); err != nil {
+			if err := writeRolePolicy(ctx, tx, accountID, role, u.NewPolicy.Role(role)); err != nil {
 				return err
 			}
 		}
-		return insertAudit(ctx, tx, actor, ActionPolicyUpdate, policyPayload(settings, old, next, changed))
+		return insertAudit(ctx, tx, actor, ActionPolicyUpdate, policyPayload(settings, u, changed))
 	})
 	return u, err
 }
@@ -128,23 +116,24 @@ func writeRolePolicy(ctx context.Context, tx *sqlx.Tx, accountID int64, role str
 }
 
 // policyPayload is the audit payload of a policy change.
-func policyPayload(settings policy.Settings, old, next policy.Policy, changedRoles []string) map[string]any {
+func policyPayload(settings policy.Settings, u policy.PolicyUpdate, changedRoles []string) map[string]any {
 	payload := map[string]any{
-		"old":           old.Account,
-		"new":           next.Account,
-		"effective_old": settings.EffectivePolicy(old.Account),
-		"effective_new": settings.EffectivePolicy(next.Account),
+		"old":           u.Old,
+		"new":           u.New,
+		"effective_old": u.EffectiveOld,
+		"effective_new": u.EffectiveNew,
 	}
 	if len(changedRoles) == 0 {
 		return payload
 	}
 	roles := map[string]any{}
 	for _, role := range changedRoles {
+		was, is := u.OldPolicy.Role(role), u.NewPolicy.Role(role)
 		roles[role] = map[string]any{
-			"old":           old.Role(role),
-			"new":           next.Role(role),
-			"effective_old": settings.EffectiveForRole(old.Account, old.Role(role)),
-			"effective_new": settings.EffectiveForRole(next.Account, next.Role(role)),
+			"old":           was,
+			"new":           is,
+			"effective_old": settings.EffectiveForRole(u.OldPolicy.Account, was),
+			"effective_new": settings.EffectiveForRole(u.NewPolicy.Account, is),
 		}
 	}
 	payload["roles"] = roles

@@ -19,15 +19,6 @@ import (
 
 func intp(n int) *int { return &n }
 
-// setter is an apply function that sets the given values and validates the result.
-func setter(fn func(p *policy.Policy)) func(policy.Policy) (policy.Policy, error) {
-	return func(old policy.Policy) (policy.Policy, error) {
-		next := old.Clone()
-		fn(&next)
-		return next, policy.DefaultSettings.ValidatePolicy(old, next)
-	}
-}
-
 func policyAuditPayloads(t *testing.T, st *store.Store, accountID int64) []map[string]json.RawMessage {
 	t.Helper()
 	var raws []string
@@ -53,11 +44,11 @@ func TestUpdatePolicyWritesAccountAndRolesInOneTransaction(t *testing.T) {
 	team := apptest.NewTeam(t, st)
 	actor := store.Actor{AccountID: team.Account.ID, UserID: team.Owner.ID, IP: "192.0.2.1", UserAgent: "test"}
 
-	u, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, setter(func(p *policy.Policy) {
-		p.Account.AbsoluteMinutes = intp(7 * 24 * 60)
-		p.Roles["owner"] = policy.Overrides{IdleMinutes: intp(15), AbsoluteMinutes: intp(720)}
-	}))
-	if err != nil || !u.Changed {
+	u, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, policy.PolicyChange{
+		Account: policy.Change{Absolute: policy.Set(7 * 24 * 60)},
+		Roles:   map[string]policy.RoleChange{"owner": {Idle: policy.Set(15), Absolute: policy.Set(720)}},
+	})
+	if err != nil || !u.Changed() {
 		t.Fatalf("UpdatePolicy = %+v, %v; want a change", u, err)
 	}
 	got, err := st.AccountPolicy(ctx, team.Account.ID)
@@ -103,11 +94,10 @@ func TestUpdatePolicyWritesAccountAndRolesInOneTransaction(t *testing.T) {
 	}
 
 	t.Run("the same values again write nothing", func(t *testing.T) {
-		u, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, setter(func(p *policy.Policy) {
-			p.Roles["owner"] = policy.Overrides{IdleMinutes: intp(15), AbsoluteMinutes: intp(720)}
-			p.Roles["engineer"] = policy.Overrides{}
-		}))
-		if err != nil || u.Changed {
+		u, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, policy.PolicyChange{
+			Roles: map[string]policy.RoleChange{"owner": {Idle: policy.Set(15), Absolute: policy.Set(720)}, "engineer": {Idle: policy.Clear()}},
+		})
+		if err != nil || u.Changed() {
 			t.Fatalf("UpdatePolicy = %+v, %v; want no change", u, err)
 		}
 		if n := len(policyAuditPayloads(t, st, team.Account.ID)); n != 1 {
@@ -116,10 +106,10 @@ func TestUpdatePolicyWritesAccountAndRolesInOneTransaction(t *testing.T) {
 	})
 
 	t.Run("a refused change writes nothing", func(t *testing.T) {
-		_, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, setter(func(p *policy.Policy) {
-			p.Account.IdleMinutes = intp(60)
-			p.Roles["owner"] = policy.Overrides{IdleMinutes: intp(900), AbsoluteMinutes: intp(720)}
-		}))
+		_, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, policy.PolicyChange{
+			Account: policy.Change{Idle: policy.Set(60)},
+			Roles:   map[string]policy.RoleChange{"owner": {Idle: policy.Set(900)}},
+		})
 		var fe policy.FieldErrors
 		if !errors.As(err, &fe) || fe["roles.owner.idle_minutes"] == "" {
 			t.Fatalf("UpdatePolicy = %v, want a refusal naming roles.owner.idle_minutes", err)
@@ -134,10 +124,10 @@ func TestUpdatePolicyWritesAccountAndRolesInOneTransaction(t *testing.T) {
 	})
 
 	t.Run("clearing a role's values deletes its row", func(t *testing.T) {
-		u, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, setter(func(p *policy.Policy) {
-			p.Roles["owner"] = policy.Overrides{}
-		}))
-		if err != nil || !u.Changed {
+		u, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, policy.PolicyChange{
+			Roles: map[string]policy.RoleChange{"owner": {Idle: policy.Clear(), Absolute: policy.Clear()}},
+		})
+		if err != nil || !u.Changed() {
 			t.Fatalf("UpdatePolicy = %+v, %v", u, err)
 		}
 		var n int
@@ -156,9 +146,7 @@ func TestUpdatePolicyWritesAccountAndRolesInOneTransaction(t *testing.T) {
 	})
 
 	t.Run("an account-only change has no roles part", func(t *testing.T) {
-		if _, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, setter(func(p *policy.Policy) {
-			p.Account.IdleMinutes = intp(45)
-		})); err != nil {
+		if _, err := st.UpdatePolicy(ctx, team.Account.ID, actor, policy.DefaultSettings, policy.PolicyChange{Account: policy.Change{Idle: policy.Set(45)}}); err != nil {
 			t.Fatal(err)
 		}
 		payloads := policyAuditPayloads(t, st, team.Account.ID)
@@ -186,17 +174,11 @@ func TestUpdatePolicyConcurrentOwnersLoseNothing(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			_, errs[0] = st.UpdatePolicy(ctx, team.Account.ID, a, policy.DefaultSettings, setter(func(p *policy.Policy) {
-				p.Account.IdleMinutes = &idle
-			}))
+			_, errs[0] = st.UpdatePolicy(ctx, team.Account.ID, a, policy.DefaultSettings, policy.PolicyChange{Account: policy.Change{Idle: policy.Set(idle)}})
 		}()
 		go func() {
 			defer wg.Done()
-			_, errs[1] = st.UpdatePolicy(ctx, team.Account.ID, b, policy.DefaultSettings, setter(func(p *policy.Policy) {
-				o := p.Role("owner")
-				o.AbsoluteMinutes = &abs
-				p.Roles["owner"] = o
-			}))
+			_, errs[1] = st.UpdatePolicy(ctx, team.Account.ID, b, policy.DefaultSettings, policy.PolicyChange{Roles: map[string]policy.RoleChange{"owner": {Absolute: policy.Set(abs)}}})
 		}()
 		wg.Wait()
 		if errs[0] != nil || errs[1] != nil {
@@ -263,10 +245,7 @@ func TestLookupCarriesRolePolicies(t *testing.T) {
 		t.Fatalf("with no role overrides: %+v, %v", p, err)
 	}
 	if _, err := st.UpdatePolicy(ctx, team.Account.ID, store.Actor{AccountID: team.Account.ID}, policy.DefaultSettings,
-		setter(func(p *policy.Policy) {
-			p.Roles["owner"] = policy.Overrides{IdleMinutes: intp(15)}
-			p.Roles["engineer"] = policy.Overrides{AbsoluteMinutes: intp(600)}
-		})); err != nil {
+		policy.PolicyChange{Roles: map[string]policy.RoleChange{"owner": {Idle: policy.Set(15)}, "engineer": {Absolute: policy.Set(600)}}}); err != nil {
 		t.Fatal(err)
 	}
 	row, err = st.SessionByTokenHash(ctx, hash[:])

@@ -49,13 +49,13 @@ type AuthSession struct {
 
 // RevokedByAccount reports whether an owner's sign-out-everywhere ended this
 // session, and the reason to record for it.
-func (a AuthSession) RevokedByAccount() (bool, string) {
+func (a AuthSession) RevokedByAccount() (bool, policy.Reason) {
 	if a.Seq > a.AccountRevokedThrough || (a.AccountRevokedKept != nil && *a.AccountRevokedKept == a.ID) {
-		return false, ""
+		return false, policy.ReasonNone
 	}
-	reason := "revoked_all"
+	reason := policy.ReasonRevokedAll
 	if a.AccountRevokedReason != nil {
-		reason = *a.AccountRevokedReason
+		reason = policy.Reason(*a.AccountRevokedReason)
 	}
 	return true, reason
 }
@@ -170,7 +170,7 @@ func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Re
 // Logout ends the caller's own session and writes auth.logout.
 func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now time.Time) error {
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = 'logout'
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = '`+string(policy.ReasonLogout)+`'
 			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now)
 		if err != nil {
 			return fmt.Errorf("end session: %w", err)

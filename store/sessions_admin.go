@@ -21,14 +21,6 @@ const (
 	ScopeOthers = "others"
 )
 
-// Why a session was ended by someone, as stored in sessions.revoked_reason.
-const (
-	reasonLogout        = "logout"
-	reasonRevoked       = "revoked"
-	reasonRevokedAll    = "revoked_all"
-	reasonRevokedOthers = "revoked_others"
-)
-
 // ActiveAt says which sessions count as active: not ended, and still valid
 // under the account's current effective policy at Now. Sessions past their
 // limits that nobody has used since are not marked ended yet (the next request
@@ -175,11 +167,11 @@ const markInline = 1000
 // mark their rows at once; large ones leave that to MarkRevokedSessions.
 func (s *Store) RevokeAccountSessions(ctx context.Context, actor Actor, scope, callerSessionID string, active ActiveAt) (Revoked, error) {
 	var kept any
-	reason := reasonRevokedAll
+	reason := policy.ReasonRevokedAll
 	switch scope {
 	case ScopeAll:
 	case ScopeOthers:
-		kept, reason = nullUUID(callerSessionID), reasonRevokedOthers
+		kept, reason = nullUUID(callerSessionID), policy.ReasonRevokedOthers
 	default:
 		return Revoked{}, fmt.Errorf("revoke sessions: unknown scope %q", scope)
 	}
@@ -207,7 +199,7 @@ func (s *Store) RevokeAccountSessions(ctx context.Context, actor Actor, scope, c
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_revoked_through = $2, sessions_revoked_kept = $3,
 				sessions_revoked_reason = $4, sessions_revoked_at = $5 WHERE id = $1`,
-			actor.AccountID, through, kept, reason, active.Now); err != nil {
+			actor.AccountID, through, kept, string(reason), active.Now); err != nil {
 			return fmt.Errorf("record revocation point: %w", err)
 		}
 		if r.Count <= markInline {
@@ -263,7 +255,7 @@ func (s *Store) RevokeOwnOtherSessions(ctx context.Context, actor Actor, callerS
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		args := append(active.args(actor.AccountID), actor.UserID, nullUUID(callerSessionID))
 		err := tx.GetContext(ctx, &n, `WITH ended AS (
-				UPDATE sessions s SET revoked_at = $2, revoked_reason = '`+reasonLogout+`'
+				UPDATE sessions s SET revoked_at = $2, revoked_reason = '`+string(policy.ReasonLogout)+`'
 				WHERE `+activeSessions+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
 				RETURNING s.id)
 			SELECT count(*) FROM ended`, args...)
@@ -309,9 +301,9 @@ func (s *Store) RevokeSession(ctx context.Context, actor Actor, sessionID string
 		if e.RevokedAt != nil {
 			return nil
 		}
-		reason := reasonRevoked
+		reason := string(policy.ReasonRevoked)
 		if e.UserID == actor.UserID {
-			reason = reasonLogout
+			reason = string(policy.ReasonLogout)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = $4
 			WHERE id = $1 AND account_id = $2`, e.ID, actor.AccountID, now, reason); err != nil {

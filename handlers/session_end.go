@@ -1,0 +1,36 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"curfew/store"
+	"curfew/views"
+)
+
+// revokeAccountSession is POST /settings/security/sessions/:id/revoke: an
+// owner ends one session of the account.
+func (s *Server) revokeAccountSession(c echo.Context) error {
+	return s.endSession(c, 0, "/settings/security/sessions", true)
+}
+
+// endSession ends one session from a list page: htmx gets the row's new
+// content, a plain post a redirect back to the list. Ending one's own current
+// session is signing out.
+func (s *Server) endSession(c echo.Context, onlyUserID int64, listPath string, showPerson bool) error {
+	p := principal(c)
+	e, err := s.store.RevokeSession(c.Request().Context(), s.actor(c), c.Param("id"), onlyUserID, s.now())
+	if err != nil {
+		return err
+	}
+	s.counts.Forget(p.AccountID)
+	if e.ID == p.SessionID {
+		return s.sendToLogin(c, "/login?reason=logout")
+	}
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, listPath+"?ended=1")
+	}
+	l := s.sessionList(c, sessionPage{Sessions: []store.AccountSession{e.AccountSession}}, showPerson, listPath, listPath+"/", false)
+	return render(c, http.StatusOK, views.SessionEnded(l, l.Rows[0]))
+}
