@@ -2,26 +2,6 @@ package handlers
 
 import "curfew/policy"
 
-// effectiveFor is what sessions of people with role live by in the caller's
-// account, from the policy the request's lookup read.
-func (s *Server) effectiveFor(p *Principal, role string) policy.Effective {
-	return p.EffectiveFor(role)
-}
-
-// loosestPolicy is the longest idle timeout and the longest lifetime any role
-// of the caller's account has. Lists and counts of the account's sessions
-// take it, so a session still valid under its own role's values is never left
-// out; one past a shorter role's values ends at its next request.
-func (s *Server) loosestPolicy(p *Principal) policy.Effective {
-	var out policy.Effective
-	for _, role := range policy.Roles {
-		e := s.effectiveFor(p, role)
-		out.IdleMinutes = max(out.IdleMinutes, e.IdleMinutes)
-		out.AbsoluteMinutes = max(out.AbsoluteMinutes, e.AbsoluteMinutes)
-	}
-	return out
-}
-
 // roleSecurityBody is one role in the "roles" of /api/accounts/me/security:
 // its own overrides and what its sessions live by.
 type roleSecurityBody struct {

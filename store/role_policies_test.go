@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -312,5 +313,57 @@ func TestPolicyImpactByRole(t *testing.T) {
 	}
 	if _, err := st.PolicyImpactByRole(ctx, team.Account.ID, map[string]policy.Effective{}, next, mine, team.Owner.ID, now); err == nil {
 		t.Error("a role without values was accepted")
+	}
+}
+
+// Lists and counts hold each session to its person's role's limits: with
+// the owners at 15 idle minutes, an owner idle for 20 is no longer active
+// while an engineer idle as long (30 minutes, the default) still is.
+func TestActiveSessionsPerRole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := apptest.Store(t)
+	team := apptest.NewTeam(t, st)
+	now := time.Now()
+	for _, u := range []store.User{team.Owner, team.Engineer} {
+		hash := sha256.Sum256([]byte(t.Name() + u.Email))
+		if _, err := st.CreateSession(ctx, store.NewSession{AccountID: team.Account.ID, UserID: u.ID, TokenHash: hash[:], Now: now.Add(-20 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	def := policy.Effective{IdleMinutes: 30, AbsoluteMinutes: 20160}
+	tests := []struct {
+		name   string
+		active store.ActiveAt
+		want   []string // roles of the sessions listed
+	}{
+		{"one policy for all", store.ActiveAt{Now: now, Policy: def}, []string{"engineer", "owner"}},
+		{"the same for every role", store.ActiveAt{Now: now, Roles: map[string]policy.Effective{"owner": def, "engineer": def}}, []string{"engineer", "owner"}},
+		{"owners at 15 minutes", store.ActiveAt{Now: now, Roles: map[string]policy.Effective{"owner": {IdleMinutes: 15, AbsoluteMinutes: 720}, "engineer": def}}, []string{"engineer"}},
+		{"engineers at 10, owners longer", store.ActiveAt{Now: now, Roles: map[string]policy.Effective{"owner": {IdleMinutes: 120, AbsoluteMinutes: 20160}, "engineer": {IdleMinutes: 10, AbsoluteMinutes: 20160}}}, []string{"owner"}},
+		{"owners' lifetime under 20 minutes' age", store.ActiveAt{Now: now, Roles: map[string]policy.Effective{"owner": {IdleMinutes: 5, AbsoluteMinutes: 60}, "engineer": def}}, []string{"engineer"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := st.ActiveSessions(ctx, store.ActiveSessionsQuery{AccountID: team.Account.ID, Active: tt.active, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.UserRole)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("listed %q, want %q", got, tt.want)
+			}
+			n, err := st.CountActiveSessions(ctx, team.Account.ID, 0, tt.active, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Sessions != len(tt.want) || n.People != len(tt.want) {
+				t.Errorf("counted %+v, want %d", n, len(tt.want))
+			}
+		})
 	}
 }

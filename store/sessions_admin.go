@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -28,18 +29,28 @@ const (
 type ActiveAt struct {
 	Now    time.Time
 	Policy policy.Effective
+	// Roles, when set, are the limits of each role: a session is then active
+	// under its person's role's limits, and Policy is not used.
+	Roles map[string]policy.Effective
 }
 
 // activeSessions is the SQL test for ActiveAt; $2 is Now, $3 and $4 the idle
-// and absolute limits in minutes, and the account id is always $1. Sessions
-// that the account's last sign-out-everywhere ended, but that are not marked
-// yet, are left out too.
+// and absolute limits in minutes (ActiveAt.limits), and the account id is
+// always $1. Sessions that the account's last sign-out-everywhere ended, but
+// that are not marked yet, are left out too.
 const activeSessions = liveSessions + ` AND ` + notRevokedByAccount
 
-// liveSessions is activeSessions without the account's revocation point.
+// liveSessions is activeSessions without the account's revocation point. The
+// limits under "*" (the longest any role has) bound the index range; when
+// roles differ, each session is also held to its person's role's limits, one
+// users row by primary key per session. When they do not, $3 has no other key
+// and that test is skipped.
 const liveSessions = `s.account_id = $1 AND s.revoked_at IS NULL
-	AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3::int)
-	AND s.created_at > $2::timestamptz - make_interval(mins => $4::int)`
+	AND s.last_seen_at > $2::timestamptz - make_interval(mins => ($3::jsonb ->> '*')::int)
+	AND s.created_at > $2::timestamptz - make_interval(mins => ($4::jsonb ->> '*')::int)
+	AND (($3::jsonb - '*') = '{}'::jsonb OR EXISTS (SELECT 1 FROM users ru WHERE ru.id = s.user_id
+		AND s.last_seen_at > $2::timestamptz - make_interval(mins => coalesce(($3::jsonb ->> ru.role)::int, ($3::jsonb ->> '*')::int))
+		AND s.created_at > $2::timestamptz - make_interval(mins => coalesce(($4::jsonb ->> ru.role)::int, ($4::jsonb ->> '*')::int))))`
 
 // notRevokedByAccount keeps sessions after the account's revocation point, and
 // the one session it kept. The subqueries run once per statement.
@@ -47,7 +58,38 @@ const notRevokedByAccount = `(s.seq > (SELECT sessions_revoked_through FROM acco
 	OR s.id = (SELECT sessions_revoked_kept FROM accounts WHERE id = $1))`
 
 func (a ActiveAt) args(accountID int64) []any {
-	return []any{accountID, a.Now, a.Policy.IdleMinutes, a.Policy.AbsoluteMinutes}
+	idle, absolute := a.limits()
+	return []any{accountID, a.Now, idle, absolute}
+}
+
+// Limits says every limit the test applies, in one comparable string, for
+// caches of its results.
+func (a ActiveAt) Limits() string {
+	idle, absolute := a.limits()
+	return idle + absolute
+}
+
+// limits are the idle and absolute limits as the SQL reads them: a JSON
+// object by role, with the longest under "*" (and only that when every role
+// has the same limits).
+func (a ActiveAt) limits() (idle, absolute string) {
+	loosest := a.Policy
+	if len(a.Roles) > 0 {
+		loosest = policy.Effective{}
+		for _, e := range a.Roles {
+			loosest.IdleMinutes = max(loosest.IdleMinutes, e.IdleMinutes)
+			loosest.AbsoluteMinutes = max(loosest.AbsoluteMinutes, e.AbsoluteMinutes)
+		}
+	}
+	idles, absolutes := map[string]int{"*": loosest.IdleMinutes}, map[string]int{"*": loosest.AbsoluteMinutes}
+	for role, e := range a.Roles {
+		if e != loosest {
+			idles[role], absolutes[role] = e.IdleMinutes, e.AbsoluteMinutes
+		}
+	}
+	i, _ := json.Marshal(idles)
+	b, _ := json.Marshal(absolutes)
+	return string(i), string(b)
 }
 
 // AccountSession is a session with the person it belongs to.
