@@ -287,7 +287,7 @@ func PolicyCardView(m PolicyCard) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section id=\"policy-card\" class=\"group card mt-6\" aria-labelledby=\"policy-heading\" data-testid=\"policy-card\"><h2 id=\"policy-heading\" class=\"text-lg font-semibold\">Session policy</h2><p class=\"mt-1 hint\">Applies to everyone in the account. A tightened policy applies to existing sessions at their next request: any session already past the new limits ends then.</p><div id=\"policy-status\" class=\"mt-4 empty:hidden\" data-testid=\"policy-status\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section id=\"policy-card\" class=\"group card mt-6\" aria-labelledby=\"policy-heading\" data-testid=\"policy-card\"><h2 id=\"policy-heading\" class=\"text-lg font-semibold\">Session policy</h2><p class=\"mt-1 hint\">Applies to everyone in the account, except for the values a role has of its own (Sessions per role, below). A tightened policy applies to existing sessions at their next request: any session already past the new limits ends then.</p><div id=\"policy-status\" class=\"mt-4 empty:hidden\" data-testid=\"policy-status\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
