@@ -54,7 +54,10 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 	press(t, ctx, kb.Tab)
 	wantFocus(t, ctx, "#role-owner-absolute", "Tab to the owners' lifetime")
 	press(t, ctx, "720")
-	waitFor(t, ctx, `!!document.querySelector("[data-testid=role-impact-count]")`)
+	// Each key may bring its own preview ("72" is a valid lifetime too):
+	// wait for the one of 12 hours, then for htmx to be done.
+	waitFor(t, ctx, `(document.querySelector("[data-testid=role-impact]") || {textContent: ""}).textContent.includes("12 hours")`)
+	waitHTMX(t, ctx, `#role-form-owner`)
 	if got := text(t, ctx, `[data-testid=role-impact-count]`); !strings.Contains(got, "1 owner session of 1 owner would end at once") ||
 		!strings.Contains(got, "1 other session of yours, but not this one") {
 		t.Errorf("preview count: %q", got)
