@@ -45,7 +45,7 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 	wantVisibleFocus(t, ctx)
 	press(t, ctx, "4")
 	waitFor(t, ctx, `document.getElementById("role-owner-idle-error").textContent.includes("between 5 and 43200")`)
-	if got := text(t, ctx, `[data-testid=role-preview-owner]`); !strings.Contains(got, "Fix the values") {
+	if got := liveText(t, ctx, `[data-testid=role-preview-owner]`); !strings.Contains(got, "Fix the values") {
 		t.Errorf("preview while invalid: %q", got)
 	}
 	wantAccessible(t, ctx, "role card with a live error")
@@ -58,7 +58,7 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 	// wait for the one of 12 hours, then for htmx to be done.
 	waitFor(t, ctx, `(document.querySelector("[data-testid=role-impact]") || {textContent: ""}).textContent.includes("12 hours")`)
 	waitHTMX(t, ctx, `#role-form-owner`)
-	if got := text(t, ctx, `[data-testid=role-impact-count]`); !strings.Contains(got, "1 owner session of 1 owner would end at once") ||
+	if got := liveText(t, ctx, `[data-testid=role-impact-count]`); !strings.Contains(got, "1 owner session of 1 owner would end at once") ||
 		!strings.Contains(got, "1 other session of yours, but not this one") {
 		t.Errorf("preview count: %q", got)
 	}
@@ -71,10 +71,10 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 
 	press(t, ctx, kb.Enter)
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=role-policies-saved]")`)
-	if got := text(t, ctx, `[data-testid=role-summary-owner] p`); got != "Owners: 15 minutes idle · 12 hours at most — set for owners" {
+	if got := liveText(t, ctx, `[data-testid=role-summary-owner] p`); got != "Owners: 15 minutes idle · 12 hours at most — set for owners" {
 		t.Errorf("owners after saving: %q", got)
 	}
-	if got := text(t, ctx, `[data-testid=role-summary-engineer] p`); got != "Engineers: 30 minutes idle · 14 days at most — the system defaults" {
+	if got := liveText(t, ctx, `[data-testid=role-summary-engineer] p`); got != "Engineers: 30 minutes idle · 14 days at most — the system defaults" {
 		t.Errorf("engineers after saving: %q", got)
 	}
 	if got := evaluate(t, ctx, `document.activeElement === document.querySelector("[data-testid=role-policies-saved]")`); !got {
@@ -90,7 +90,7 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=impact-count]")`)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-saved]`)))
 	waitFor(t, ctx, `document.querySelector("[data-testid=role-summary-engineer] p").textContent.startsWith("Engineers: 1 hour idle")`)
-	if got := text(t, ctx, `[data-testid=role-summary-owner] p`); got != "Owners: 15 minutes idle · 12 hours at most — set for owners" {
+	if got := liveText(t, ctx, `[data-testid=role-summary-owner] p`); got != "Owners: 15 minutes idle · 12 hours at most — set for owners" {
 		t.Errorf("owners after the account's change: %q", got)
 	}
 	wantNoReload(t, ctx)
@@ -111,3 +111,15 @@ func TestOwnersHeldToShorterSessionsByKeyboard(t *testing.T) {
 }
 
 func intPtr(n int) *int { return &n }
+
+// liveText is an element's text as the page has it now, read in the page:
+// after htmx swaps, chromedp's copy of the DOM may still hold the old node.
+func liveText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const el = document.querySelector(`+"`"+sel+"`"+`);
+		return el ? el.textContent.trim().replace(/\s+/g, " ") : "(no "+`+"`"+sel+"`"+`+")"; })()`))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
