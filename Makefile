@@ -118,9 +118,9 @@ test: setup check-generated
 		echo; echo "==> summary: FAILED at go vet"; exit 1; \
 	fi; \
 	$(TEST_DB); \
-	echo "==> go test -count=1 -p 2 ./...  (test server: $$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$$CURFEW_TEST_DATABASE_URL"))"; \
+	echo "==> go test -count=1 -p 2 -timeout 20m ./...  (test server: $$(sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#' <<<"$$CURFEW_TEST_DATABASE_URL"))"; \
 	log="$$(mktemp)"; trap 'rm -f "$$log"' EXIT; \
-	status=0; go test -count=1 -p 2 ./... 2>&1 | tee "$$log" || status=$$?; \
+	status=0; go test -count=1 -p 2 -timeout 20m ./... 2>&1 | tee "$$log" || status=$$?; \
 	passed=$$(grep -cE '^ok[[:space:]]' "$$log" || true); \
 	failed=$$(grep -E '^FAIL[[:space:]]+[^[:space:]]' "$$log" | awk '{print $$2}' | LC_ALL=C sort -u || true); \
 	nfailed=$$(grep -c . <<<"$$failed" || true); \

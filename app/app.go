@@ -98,7 +98,7 @@ func withStore(ctx context.Context, cfg config.Config, logger *slog.Logger, fn f
 	if err := cfg.NeedDatabase(); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.WithPooler(cfg.DBPooler))
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,12 @@ func TestAccountAndUserCreate(t *testing.T) {
 		{"no password", "", []string{"user", "create", "--account", "Initech", "--email", "a@b.test", "--role", "engineer"}, "no password on stdin", false},
 		{"short password", "short\n", []string{"user", "create", "--account", "Initech", "--email", "a@b.test", "--role", "engineer"}, "at least 8 characters", false},
 		{"unknown verb", "", []string{"frobnicate"}, "unknown command", true},
+		{"email with a line break", "pw-123456\n", []string{"user", "create", "--account", "Initech", "--email", "a@b.test\r\nX-Injected: 1", "--role", "owner"}, "--email", true},
+		{"email with a NUL-like control", "pw-123456\n", []string{"user", "create", "--account", "Initech", "--email", "a\x01@b.test", "--role", "owner"}, "control character", true},
+		{"email not UTF-8", "pw-123456\n", []string{"user", "create", "--account", "Initech", "--email", "a\xff@b.test", "--role", "owner"}, "not valid UTF-8", true},
+		{"name with a line break", "pw-123456\n", []string{"user", "create", "--account", "Initech", "--email", "n@b.test", "--name", "Eve\nAdmin", "--role", "owner"}, "--name", true},
+		{"account name with a line break", "", []string{"account", "create", "Evil\nCorp"}, "account name", true},
+		{"account name with a tab", "", []string{"account", "create", "Evil\tCorp"}, "control character", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,6 +40,11 @@ func parseUserCreate(args []string) (userCreateOpts, error) {
 	if o.role != store.RoleOwner && o.role != store.RoleEngineer {
 		return o, UsageError{fmt.Sprintf("--role must be owner or engineer, got %q", o.role)}
 	}
+	for _, f := range []struct{ flag, value string }{{"--account", o.account}, {"--email", o.email}, {"--name", o.name}} {
+		if err := checkText(f.flag, f.value); err != nil {
+			return o, err
+		}
+	}
 	if !strings.Contains(o.email, "@") {
 		return o, UsageError{fmt.Sprintf("--email %q is not an email address", o.email)}
 	}
@@ -50,6 +55,9 @@ func createAccount(ctx context.Context, st *store.Store, name string, stdout io.
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return UsageError{"account name must not be empty"}
+	}
+	if err := checkText("account name", name); err != nil {
+		return err
 	}
 	a, err := st.CreateAccount(ctx, name)
 	if errors.Is(err, store.ErrConflict) {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"curfew/config"
 	"curfew/handlers"
 	"curfew/store"
@@ -21,13 +23,22 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, stdout i
 		return err
 	}
 	return withStore(ctx, cfg, logger, func(st *store.Store) error {
-		e, err := handlers.New(handlers.Deps{Store: st, Config: cfg, Logger: logger, Now: time.Now})
+		reg := prometheus.NewRegistry()
+		e, err := handlers.New(handlers.Deps{Store: st, Config: cfg, Logger: logger, Now: time.Now, Registry: reg})
 		if err != nil {
 			return err
 		}
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return fmt.Errorf("listen on %s (CURFEW_ADDR): %w", cfg.Addr, err)
+		}
+		if cfg.MetricsAddr != "" {
+			stop, err := serveMetrics(cfg.MetricsAddr, reg, logger)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			defer stop()
 		}
 		srv := &http.Server{
 			Handler:           e,

@@ -13,12 +13,16 @@ import (
 	"time"
 
 	"curfew/policy"
+	"curfew/store"
 )
 
 // Config is everything the server needs that comes from outside.
 type Config struct {
 	DatabaseURL string
 	Addr        string
+	// MetricsAddr, when set, is the only listener serving /metrics
+	// (CURFEW_METRICS_ADDR); empty keeps /metrics on Addr.
+	MetricsAddr string
 	// Dev allows plain-http cookies on loopback (CURFEW_ENV=dev).
 	Dev bool
 	// SessionKeys are cookie keys, newest first; older ones only verify.
@@ -35,6 +39,15 @@ type Config struct {
 	LoginLimitPerAccount int
 	// RequestTimeout bounds every request's database work (CURFEW_REQUEST_TIMEOUT).
 	RequestTimeout time.Duration
+	// AllowedOrigins are the origins (scheme://host[:port], normalised by
+	// Origin) a sign-in may return to (CURFEW_ALLOWED_ORIGINS).
+	AllowedOrigins []string
+	// CookieDomain, when set, scopes the session cookie to a parent domain
+	// shared with the product (CURFEW_COOKIE_DOMAIN).
+	CookieDomain string
+	// DBPooler is what sits in front of PostgreSQL (CURFEW_DB_POOLER): none,
+	// session or transaction (docs/deploy.md).
+	DBPooler store.Pooler
 }
 
 // Load reads the configuration through getenv and reports every problem at once.
@@ -43,6 +56,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:          getenv("DATABASE_URL"),
 		Addr:                 getenv("CURFEW_ADDR"),
+		MetricsAddr:          strings.TrimSpace(getenv("CURFEW_METRICS_ADDR")),
 		Policy:               policy.DefaultSettings,
 		SessionRetention:     30 * 24 * time.Hour,
 		AuditRetention:       0,
@@ -109,6 +123,26 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.RequestTimeout = d
 		}
+	}
+
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must be host:port such as 127.0.0.1:9090, got %q", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && port != "0" {
+			errs = append(errs, fmt.Errorf("CURFEW_METRICS_ADDR must differ from CURFEW_ADDR (%s): it takes /metrics off the public address", c.Addr))
+		}
+	}
+	var err error
+	if c.AllowedOrigins, err = parseAllowedOrigins(getenv("CURFEW_ALLOWED_ORIGINS")); err != nil {
+		errs = append(errs, err)
+	}
+	if c.CookieDomain, err = parseCookieDomain(getenv("CURFEW_COOKIE_DOMAIN")); err != nil {
+		errs = append(errs, err)
+	}
+	if p, err := store.ParsePooler(strings.TrimSpace(getenv("CURFEW_DB_POOLER"))); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.DBPooler = p
 	}
 
 	keys, err := parseKeys(getenv("CURFEW_SESSION_KEYS"))

@@ -226,6 +226,16 @@ func TestLoadRefuses(t *testing.T) {
 			want: []string{"CURFEW_SESSION_RETENTION"},
 		},
 		{
+			name: "metrics address without a port",
+			env:  map[string]string{"CURFEW_METRICS_ADDR": "127.0.0.1"},
+			want: []string{"CURFEW_METRICS_ADDR", `"127.0.0.1"`},
+		},
+		{
+			name: "metrics address the public one",
+			env:  map[string]string{"CURFEW_ADDR": "127.0.0.1:8080", "CURFEW_METRICS_ADDR": "127.0.0.1:8080"},
+			want: []string{"CURFEW_METRICS_ADDR", "must differ from CURFEW_ADDR"},
+		},
+		{
 			name: "every problem at once",
 			env: map[string]string{
 				"CURFEW_ENV":                  "staging",

@@ -11,6 +11,9 @@ import (
 // it is not one of the account's.
 func (s *Server) apiDeleteAccountSession(c echo.Context) error {
 	p := principal(c)
+	if err := s.sudoToEnd(c, c.Param("id"), ""); err != nil {
+		return err
+	}
 	e, err := s.store.RevokeSession(c.Request().Context(), s.actor(c), c.Param("id"), 0, s.now())
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 
 	"curfew/policy"
 	"curfew/store"
-	"curfew/words"
 )
 
 // sessionJSON is one session in the API.
@@ -18,6 +17,7 @@ type sessionJSON struct {
 	User              sessionUserJSON `json:"user"`
 	IP                string          `json:"ip"`
 	UserAgent         string          `json:"user_agent"`
+	Client            string          `json:"client"`
 	Browser           string          `json:"browser"`
 	OS                string          `json:"os"`
 	CreatedAt         time.Time       `json:"created_at"`
@@ -95,7 +95,7 @@ func sessionsAPIQuery(c echo.Context) (*store.SessionCursor, int, error) {
 // sessionAsJSON is one session as the API shows it to p, with its deadlines
 // under its person's role's values.
 func sessionAsJSON(row store.AccountSession, p *Principal) sessionJSON {
-	browser, system := words.Browser(row.UserAgent)
+	browser, system := describeSession(row.Client, row.UserAgent)
 	x := policy.ExpiryOf(p.EffectiveFor(row.UserRole), row.CreatedAt, row.LastSeenAt)
 	at, rule := x.At()
 	return sessionJSON{
@@ -103,6 +103,7 @@ func sessionAsJSON(row store.AccountSession, p *Principal) sessionJSON {
 		User:              sessionUserJSON{ID: row.UserID, Email: row.UserEmail, Name: row.UserName, Role: row.UserRole},
 		IP:                row.IP,
 		UserAgent:         row.UserAgent,
+		Client:            row.Client,
 		Browser:           browser,
 		OS:                system,
 		CreatedAt:         row.CreatedAt.UTC(),

@@ -48,8 +48,13 @@ func (s *Server) auditExport(c echo.Context) error {
 
 	w := newAuditWriter(format, c.Response(), names)
 	if err := s.beginExport(c, w); err != nil {
-		return err
+		return s.cutExport(c, w, 0, err)
 	}
+	// From here on a failure cannot change the status: cutExport makes it
+	// visible. Each batch has its own deadline (export_deadline.go).
+	exportCtx, cancel := exportContext(c)
+	defer cancel()
+	extendWrite(c)
 	written := 0
 	for {
 		for _, e := range page.Events {
@@ -57,7 +62,7 @@ func (s *Server) auditExport(c echo.Context) error {
 				return w.end(e.ID + 1)
 			}
 			if err := w.event(e); err != nil {
-				return err
+				return s.cutExport(c, w, written, err)
 			}
 			written++
 		}
@@ -67,9 +72,13 @@ func (s *Server) auditExport(c echo.Context) error {
 		}
 		filter.Before = page.NextBefore
 		filter.Limit = min(auditExportBatch, auditExportCap-written+1)
-		if page, err = s.store.AuditEvents(ctx, p.AccountID, filter); err != nil {
-			return err
+		batchCtx, cancelBatch := s.batchContext(exportCtx)
+		page, err = s.store.AuditEvents(batchCtx, p.AccountID, filter)
+		cancelBatch()
+		if err != nil {
+			return s.cutExport(c, w, written, err)
 		}
+		extendWrite(c)
 	}
 }
 

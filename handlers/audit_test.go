@@ -148,7 +148,7 @@ func TestEveryAuditedActionWritesOneRow(t *testing.T) {
 	}{
 		{store.ActionLogin, func(t *testing.T, team apptest.Team) (int64, map[string]any, string) {
 			login(t, team.Owner.Email)
-			return team.Owner.ID, map[string]any{"session_id": sessionOf(t, team.Owner.ID)}, team.Owner.Email + " signed in"
+			return team.Owner.ID, map[string]any{"session_id": sessionOf(t, team.Owner.ID), "method": "password"}, team.Owner.Email + " signed in"
 		}},
 		{store.ActionLoginFailed, func(t *testing.T, team apptest.Team) (int64, map[string]any, string) {
 			c := withUA(srv.NewClient(t))

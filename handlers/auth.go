@@ -1,11 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -47,6 +47,9 @@ type Principal struct {
 	// this request's lookup read it.
 	revokedThrough int64
 	revokedKept    string
+
+	// Client is store.ClientBrowser (cookie) or store.ClientAPI (bearer token).
+	Client string
 	// settings are the system's, for what the people of another role live by.
 	settings policy.Settings
 }
@@ -86,78 +89,106 @@ func (s *Server) actor(c echo.Context) store.Actor {
 }
 
 // authenticate is the one place sessions are checked: one indexed read of the
-// session with its user, the account's policy and its role's overrides, the
-// expiry rules applied with the role's current effective values, and at most
-// one throttled last_seen_at write.
+// session with its user, the account's policy and its roles' overrides, the
+// expiry rules applied with the current values of the person's role, and at
+// most one throttled last_seen_at write. The
+// token comes from the cookie, or on the API from Authorization: Bearer
+// (requestToken).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token := s.readToken(c)
+		token, client, err := s.requestToken(c)
+		if err != nil {
+			return err
+		}
 		if token == "" {
-			if _, err := c.Cookie(s.cookie); err == nil {
-				s.clearToken(c) // tampered or signed with a retired key
-			}
-			return next(c)
-		}
-		ctx := c.Request().Context()
-		row, err := s.store.SessionByTokenHash(ctx, hashToken(token))
-		if errors.Is(err, store.ErrNotFound) {
-			s.clearToken(c)
-			return next(c)
-		}
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		pol, err := row.Policy()
-		if err != nil {
-			return err
-		}
-		eff := s.settings.EffectiveForRole(pol.Account, pol.Role(row.UserRole))
-		expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
-		if so, record := endedBy(row, eff, expiry, now); so.reason != policy.ReasonNone {
-			if record != policy.ReasonNone {
-				if err := s.store.EndSessionOnUse(ctx, row.ID, record, now); err != nil {
-					return err
+			if client == store.ClientBrowser {
+				if _, err := c.Cookie(s.cookie); err == nil {
+					s.clearToken(c) // tampered or signed with a retired key
 				}
 			}
-			s.clearToken(c)
-			c.Set(ctxSignedOut, so)
 			return next(c)
 		}
-		if now.Sub(row.LastSeenAt) >= touchEvery {
-			if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
-				return err
+		p, so, err := s.checkSession(c.Request().Context(), token, client)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			if client == store.ClientBrowser {
+				s.clearToken(c)
+			} else {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			}
-			row.LastSeenAt = now
-			expiry = policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
+			if so.reason != policy.ReasonNone {
+				c.Set(ctxSignedOut, so)
+			}
+			return next(c)
 		}
 		// Pages read these to warn before an idle sign-out without polling,
 		// which would itself count as activity.
 		h := c.Response().Header()
-		h.Set("X-Curfew-Idle-Expires-At", expiry.IdleAt.UTC().Format(time.RFC3339))
-		h.Set("X-Curfew-Absolute-Expires-At", expiry.AbsoluteAt.UTC().Format(time.RFC3339))
-		c.Set(ctxPrincipal, &Principal{
-			SessionID:        row.ID,
-			UserID:           row.UserID,
-			AccountID:        row.AccountID,
-			Email:            row.UserEmail,
-			Name:             row.UserName,
-			Role:             row.UserRole,
-			AccountName:      row.AccountName,
-			Policy:           pol,
-			Overrides:        pol.Account,
-			RoleOverrides:    pol.Role(row.UserRole),
-			AccountEffective: s.settings.EffectivePolicy(pol.Account),
-			settings:         s.settings,
-			Effective:        eff,
-			Expiry:           expiry,
-			CreatedAt:        row.CreatedAt,
-			AuthenticatedAt:  row.AuthenticatedAt,
-			revokedThrough:   row.AccountRevokedThrough,
-			revokedKept:      deref(row.AccountRevokedKept),
-		})
+		h.Set(hdrIdleExpiresAt, p.Expiry.IdleAt.UTC().Format(time.RFC3339))
+		h.Set(hdrAbsoluteExpiresAt, p.Expiry.AbsoluteAt.UTC().Format(time.RFC3339))
+		c.Set(ctxPrincipal, p)
 		return next(c)
 	}
+}
+
+// checkSession finds the session of a token and applies the expiry rules with
+// the account's current policy: the principal when it is valid; otherwise nil
+// and, when the session exists but is over, why (recorded on its row the first
+// time, as any request would). A token only works the way it was issued:
+// client is store.ClientBrowser for the cookie, store.ClientAPI for a bearer.
+func (s *Server) checkSession(ctx context.Context, token, client string) (*Principal, signedOut, error) {
+	row, err := s.store.SessionByTokenHash(ctx, hashToken(token))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && row.Client != client) {
+		return nil, signedOut{}, nil
+	}
+	if err != nil {
+		return nil, signedOut{}, err
+	}
+	now := s.now()
+	pol, err := row.Policy()
+	if err != nil {
+		return nil, signedOut{}, err
+	}
+	eff := s.settings.EffectiveForRole(pol.Account, pol.Role(row.UserRole))
+	expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
+	if so, record := endedBy(row, eff, expiry, now); so.reason != policy.ReasonNone {
+		if record != policy.ReasonNone {
+			if err := s.store.EndSessionOnUse(ctx, row.ID, record, so.minutes, now); err != nil {
+				return nil, signedOut{}, err
+			}
+		}
+		return nil, so, nil
+	}
+	if now.Sub(row.LastSeenAt) >= touchEvery {
+		if err := s.store.TouchSession(ctx, row.ID, now); err != nil {
+			return nil, signedOut{}, err
+		}
+		row.LastSeenAt = now
+		expiry = policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
+	}
+	return &Principal{
+		SessionID:        row.ID,
+		UserID:           row.UserID,
+		AccountID:        row.AccountID,
+		Email:            row.UserEmail,
+		Name:             row.UserName,
+		Role:             row.UserRole,
+		AccountName:      row.AccountName,
+		Client:           row.Client,
+		Policy:           pol,
+		Overrides:        pol.Account,
+		RoleOverrides:    pol.Role(row.UserRole),
+		Effective:        eff,
+		AccountEffective: s.settings.EffectivePolicy(pol.Account),
+		settings:         s.settings,
+		Expiry:           expiry,
+		CreatedAt:        row.CreatedAt,
+		AuthenticatedAt:  row.AuthenticatedAt,
+		revokedThrough:   row.AccountRevokedThrough,
+		revokedKept:      deref(row.AccountRevokedKept),
+	}, signedOut{}, nil
 }
 
 // endedBy says whether a session the lookup found is over and why, for the
@@ -166,7 +197,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // any sign-out-everywhere reached it.
 func endedBy(row store.AuthSession, eff policy.Effective, expiry policy.Expiry, now time.Time) (signedOut, policy.Reason) {
 	if row.RevokedAt != nil {
-		return signedOut{reason: revokedReason(row.RevokedReason)}, policy.ReasonNone
+		return recordedEnd(row, eff), policy.ReasonNone
 	}
 	if reason := expiry.Expired(now); reason != policy.ReasonNone {
 		minutes := eff.IdleMinutes
@@ -231,7 +262,7 @@ func (s *Server) requireOwner(next echo.HandlerFunc) echo.HandlerFunc {
 		if p != nil && p.IsOwner() {
 			return next(c)
 		}
-		payload := map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path, "role": p.Role}
+		payload := map[string]any{"method": c.Request().Method, "path": storableText(c.Request().URL.Path, maxPathBytes), "role": p.Role}
 		if err := s.store.InsertAudit(c.Request().Context(), s.actor(c), store.ActionAccessForbidden, payload); err != nil {
 			s.log.ErrorContext(c.Request().Context(), "audit refused access", "err", err)
 		}
@@ -250,7 +281,7 @@ func loginURLFor(so signedOut, r *http.Request) string {
 		}
 	}
 	if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" && r.URL.Path != "/" {
-		q.Set("next", r.URL.RequestURI())
+		q.Set("return_to", r.URL.RequestURI())
 	}
 	if len(q) == 0 {
 		return "/login"
@@ -262,8 +293,14 @@ func loginURLFor(so signedOut, r *http.Request) string {
 func signedOutMessage(so signedOut) string {
 	switch so.reason {
 	case policy.ReasonIdle:
+		if so.minutes <= 0 { // from a proxy, which knows the reason only
+			return "You were signed out after a period of inactivity. Sign in again to continue."
+		}
 		return "You were signed out after " + words.Minutes(so.minutes) + " of inactivity. Sign in again to continue."
 	case policy.ReasonAbsolute:
+		if so.minutes <= 0 {
+			return "You were signed out because your session reached its longest allowed lifetime. Sign in again to continue."
+		}
 		return "You were signed out because sessions last at most " + words.Minutes(so.minutes) + ". Sign in again to continue."
 	case policy.ReasonLogout:
 		return "You have signed out."
@@ -271,15 +308,4 @@ func signedOutMessage(so signedOut) string {
 		return "Your session was ended by an account owner. Sign in again to continue."
 	}
 	return ""
-}
-
-// safeNext accepts only local paths as a post-sign-in destination.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return ""
-	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return ""
-	}
-	return next
 }

@@ -39,15 +39,24 @@ func hashToken(token string) []byte {
 // readToken returns the session token in the request's cookie, or "" when
 // there is none or it fails to verify (tampered, unknown key).
 func (s *Server) readToken(c echo.Context) string {
-	sess, err := s.cookies.Get(c.Request(), s.cookie)
-	if err != nil || sess.IsNew {
+	// Decoded as the cookie store would, without its per-request registry:
+	// /auth/verify reads this on every request to the product.
+	ck, err := c.Request().Cookie(s.cookie)
+	if err != nil {
 		return ""
 	}
-	token, _ := sess.Values[cookieToken].(string)
+	values := map[any]any{}
+	if err := securecookie.DecodeMulti(s.cookie, ck.Value, &values, s.cookies.Codecs...); err != nil {
+		return ""
+	}
+	token, _ := values[cookieToken].(string)
 	return token
 }
 
 func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
+	if bearerRequest(c.Request()) {
+		return nil // an API client's session has no cookie
+	}
 	sess, _ := s.cookies.New(c.Request(), s.cookie)
 	sess.Values[cookieToken] = token
 	sess.Options.MaxAge = maxAge
@@ -55,6 +64,9 @@ func (s *Server) writeToken(c echo.Context, token string, maxAge int) error {
 }
 
 func (s *Server) clearToken(c echo.Context) {
+	if bearerRequest(c.Request()) {
+		return // an API client's session has no cookie
+	}
 	sess, _ := s.cookies.New(c.Request(), s.cookie)
 	sess.Options.MaxAge = -1
 	_ = sess.Save(c.Request(), c.Response())
@@ -76,11 +88,17 @@ func newCookieStore(cfg config.Config) (*sessions.CookieStore, string) {
 			sc.SetSerializer(tokenSerializer{})
 		}
 	}
+	// __Host- binds the cookie to Curfew's own host; a cookie shared with
+	// the product's hosts (CURFEW_COOKIE_DOMAIN) can only be __Secure-.
 	name := "__Host-curfew"
+	if cfg.CookieDomain != "" {
+		name = "__Secure-curfew"
+	}
 	if cfg.Dev {
 		name = "curfew"
 	}
 	cs.Options = &sessions.Options{
+		Domain:   cfg.CookieDomain,
 		Path:     "/",
 		HttpOnly: true,
 		Secure:   !cfg.Dev,

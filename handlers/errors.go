@@ -40,7 +40,7 @@ type errorBody struct {
 // toast for htmx, a styled page otherwise. Internal errors are logged with the
 // request id and never shown.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || s.clientGone(err, c) {
 		return
 	}
 	e := s.classify(err, c)
@@ -102,7 +102,7 @@ func (s *Server) classify(err error, c echo.Context) *Error {
 			Message: "Curfew cannot reach its database right now. Nothing was changed; try again in a few seconds."}
 	default:
 		s.log.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", requestID(c),
-			"method", c.Request().Method, "path", c.Request().URL.Path)
+			"method", methodLabel(c), "path", storableText(c.Request().URL.Path, maxLoggedPath))
 		return &Error{Status: http.StatusInternalServerError, Code: "internal",
 			Message: "Something went wrong on our side. Nothing was changed. Reference: " + requestID(c)}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -38,6 +39,9 @@ func decodeJSON(c echo.Context, dst any) error {
 	strict.DisallowUnknownFields()
 	err = strict.Decode(dst)
 	if err == nil {
+		if field, problem := jsonTextProblem(reflect.ValueOf(dst)); problem != "" {
+			return textError(field, problem)
+		}
 		return nil
 	}
 	var te *json.UnmarshalTypeError

@@ -33,19 +33,28 @@ func signedOutFrom(c echo.Context) signedOut {
 
 // loginPage shows the sign-in form, with why the person was signed out.
 func (s *Server) loginPage(c echo.Context) error {
+	returnTo := s.returnTo(c.QueryParam("return_to"), c.QueryParam("next"))
 	if principal(c) != nil {
-		return c.Redirect(http.StatusSeeOther, "/")
+		// A proxy sent here a browser that Curfew sees signed in: the product
+		// did not get the cookie (CURFEW_COOKIE_DOMAIN). Going back would loop.
+		if returnTo == "" || c.QueryParam("reason") != "" {
+			if returnTo != "" {
+				s.log.WarnContext(c.Request().Context(), "a proxy sent a signed-in browser to sign in; does the product's host get the session cookie (CURFEW_COOKIE_DOMAIN)?",
+					"request_id", requestID(c))
+			}
+			returnTo = "/"
+		}
+		return c.Redirect(http.StatusSeeOther, returnTo)
 	}
 	noStore(c)
+	// reason comes from Curfew's own redirects and from a proxy passing on
+	// /auth/verify's X-Curfew-Reason (without minutes); unknown ones say nothing.
 	minutes, _ := strconv.Atoi(c.QueryParam("minutes"))
-	so := signedOut{reason: policy.Reason(c.QueryParam("reason")), minutes: minutes}
-	if (so.reason == policy.ReasonIdle || so.reason == policy.ReasonAbsolute) && so.minutes <= 0 {
-		so.reason = policy.ReasonRevoked
-	}
+	so := signedOut{reason: policy.Reason(c.QueryParam("reason")), minutes: max(minutes, 0)}
 	return render(c, http.StatusOK, views.LoginView(views.Login{
 		Page:   s.page(c, "Sign in", ""),
 		Notice: signedOutMessage(so),
-		Next:   safeNext(c.QueryParam("next")),
+		Next:   returnTo,
 	}))
 }
 
@@ -54,25 +63,35 @@ func (s *Server) loginPage(c echo.Context) error {
 // to next (or home).
 func (s *Server) login(c echo.Context) error {
 	noStore(c)
+	email := store.NormalizeEmail(c.FormValue("email"))
 	a := signInAttempt{
-		Email:     store.NormalizeEmail(c.FormValue("email")),
+		Email:     email,
 		Password:  c.FormValue("password"),
 		IP:        c.RealIP(),
 		UserAgent: c.Request().UserAgent(),
+		Device:    s.deviceFor(c, email),
 		Current:   principal(c),
+		Method:    "password",
 	}
-	next := safeNext(c.FormValue("next"))
-	in, err := s.signIn(c.Request().Context(), a)
+	next := s.returnTo(c.FormValue("return_to"), c.FormValue("next"))
+	// Once counted, an attempt runs to the end and its audit row is written,
+	// even if the client goes away meanwhile.
+	ctx, cancel := s.detached(c)
+	defer cancel()
+	in, err := s.signIn(ctx, a)
 	var refused *signInRefused
 	if errors.As(err, &refused) {
 		if refused.retryAfter > 0 {
 			setRetryAfter(c, refused.retryAfter)
 		}
 		return render(c, refused.status, views.LoginView(views.Login{
-			Page: s.page(c, "Sign in", ""), Email: a.Email, Error: refused.message, Next: next,
+			Page: s.page(c, "Sign in", ""), Email: truncate(a.Email, maxEmailBytes), Error: refused.message, Next: next,
 		}))
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.issueDeviceCookie(c, email); err != nil {
 		return err
 	}
 	if err := s.writeToken(c, in.token, in.policy.AbsoluteMinutes*60); err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -37,7 +38,8 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 }
 
 // middleware records each request under its route pattern, never the raw path,
-// so ids in URLs do not explode the label set.
+// and under a known method or "other", so neither ids in URLs nor made-up
+// methods grow the label set: every label comes from a bounded set.
 func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -51,10 +53,10 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		route := c.Path()
-		if route == "" {
-			route = "unmatched"
+		if route == "" || route == "/*" {
+			route = "unmatched" // one series for every path no route takes
 		}
-		method := c.Request().Method
+		method := methodLabel(c)
 		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 		return err
@@ -62,5 +64,11 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
+	return echo.WrapHandler(MetricsHandler(s.registry))
+}
+
+// MetricsHandler serves the metrics of reg, the Registry given to New: on
+// /metrics of the public address, or on CURFEW_METRICS_ADDR alone.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }

@@ -23,13 +23,22 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 	if s.cfg.Dev {
 		name = "curfew_csrf"
 	}
-	return middleware.CSRFConfig{
+	csrf, err := middleware.CSRFConfig{
+		// A bearer request is authenticated by its header alone, and the
+		// API's sign-in by the password it carries; neither reads or sets
+		// a cookie.
+		Skipper: func(c echo.Context) bool {
+			return bearerRequest(c.Request()) || tokenSignIn(c.Request())
+		},
 		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
 		CookieName:     name,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   !s.cfg.Dev,
 		CookieSameSite: http.SameSiteLaxMode,
+		// As long as a session can live: the cookie is only sent again
+		// at sign-in (csrfCookieOnce).
+		CookieMaxAge: s.settings.AbsoluteMax * 60,
 		ErrorHandler: func(err error, c echo.Context) error {
 			return csrfError()
 		},
@@ -40,6 +49,11 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 			return false, csrfError()
 		},
 	}.ToMiddleware()
+	if err != nil {
+		return nil, err
+	}
+	once := csrfCookieOnce(name)
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return csrf(once(next)) }, nil
 }
 
 // requestTimeout gives every request a deadline: the store passes the
@@ -53,6 +67,7 @@ func (s *Server) requestTimeout(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		req := c.Request()
+		c.Set(ctxUntimed, req.Context()) // for exports, which bound each batch instead
 		ctx, cancel := context.WithTimeout(req.Context(), d)
 		defer cancel()
 		c.SetRequest(req.WithContext(ctx))
@@ -64,12 +79,16 @@ func (s *Server) requestTimeout(next echo.HandlerFunc) echo.HandlerFunc {
 
 // securityHeaders sets the headers every response carries. The CSP allows no
 // inline script: htmx is configured by a meta tag and Curfew's script is a file.
-func securityHeaders(dev bool) echo.MiddlewareFunc {
+// Its form-action also names the origins sign-in may return to: browsers hold
+// a form's redirect to that rule too.
+func securityHeaders(dev bool, returnOrigins []string) echo.MiddlewareFunc {
+	formAction := strings.Join(append([]string{"'self'"}, returnOrigins...), " ")
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action " + formAction + "; frame-ancestors 'none'"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-				"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", csp)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Referrer-Policy", "same-origin")
@@ -102,8 +121,8 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			}
 			attrs := []slog.Attr{
 				slog.String("request_id", v.RequestID),
-				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
+				slog.String("method", methodLabel(c)),
+				slog.String("path", storableText(v.URIPath, maxLoggedPath)),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
 				slog.String("ip", v.RemoteIP),

@@ -37,7 +37,7 @@ func newCountedServer(t *testing.T) (*apptest.Server, *sqlcount.Recorder) {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	st := store.New(db)
+	st := store.New(db, apptest.StoreOptions()...)
 	e, err := handlers.New(handlers.Deps{Store: st, Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now})
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
@@ -153,7 +153,7 @@ func BenchmarkAuthenticatedRequests(b *testing.B) {
 	team := apptest.NewTeam(b, srv.Store)
 	c := srv.Login(b, team.Owner.Email, apptest.Password)
 	hc := &http.Client{Jar: c.HTTP.Jar, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	for _, path := range []string{"/healthz", "/api/session", "/settings/security"} {
+	for _, path := range []string{"/healthz", "/auth/verify", "/api/session", "/settings/security"} {
 		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
 			b.SetParallelism(16)
 			b.RunParallel(func(pb *testing.PB) {
@@ -188,7 +188,7 @@ func BenchmarkServeInProcess(b *testing.B) {
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		cookies = append(cookies, ck.Name+"="+ck.Value)
 	}
-	for _, path := range []string{"/healthz", "/api/session", "/settings/security"} {
+	for _, path := range []string{"/healthz", "/auth/verify", "/api/session", "/settings/security"} {
 		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, path, nil)
 			req.Header.Set("Cookie", strings.Join(cookies, "; "))
@@ -220,5 +220,47 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 func (w *discardWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+	}
+}
+
+// The proxy's check is the hot path of every request to the product: one
+// round trip, plus the same throttled last_seen_at write as any request.
+func TestVerifyIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	srv, rec := newCountedServer(t)
+	fixtures := apptest.Store(t)
+	team := apptest.NewTeam(t, fixtures)
+	c := srv.Login(t, team.Engineer.Email, apptest.Password)
+
+	got := statementsOf(t, c, rec, "/auth/verify")
+	if len(got) != 1 || !strings.Contains(got[0], "token_hash = $1") {
+		t.Fatalf("GET /auth/verify sent %d statements, want exactly the lookup:%s", len(got), oneLine(got))
+	}
+	if _, err := fixtures.DB().Exec(`UPDATE sessions SET last_seen_at = last_seen_at - interval '2 minutes'
+		WHERE user_id = $1`, team.Engineer.ID); err != nil {
+		t.Fatal(err)
+	}
+	got = statementsOf(t, c, rec, "/auth/verify")
+	if len(got) != 2 || !strings.Contains(got[1], "UPDATE sessions SET last_seen_at") {
+		t.Fatalf("GET /auth/verify after 2 idle minutes sent %d statements, want the lookup and one write:%s", len(got), oneLine(got))
+	}
+	if got = statementsOf(t, c, rec, "/auth/verify"); len(got) != 1 {
+		t.Fatalf("GET /auth/verify right after a write sent %d statements, want 1:%s", len(got), oneLine(got))
+	}
+}
+
+// A bearer token costs the same one round trip on the proxy's check.
+func TestVerifyByBearerIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	srv, rec := newCountedServer(t)
+	team := apptest.NewTeam(t, apptest.Store(t))
+	token := tokenSignIn(t, srv, team.Engineer.Email)
+	n := rec.Count()
+	res := srv.NewClient(t).Do(http.MethodGet, "/auth/verify", nil, http.Header{"Authorization": {"Bearer " + token}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /auth/verify by bearer: %d", res.StatusCode)
+	}
+	if got := rec.Since(n); len(got) != 1 || !strings.Contains(got[0], "token_hash = $1") {
+		t.Fatalf("GET /auth/verify by bearer sent %d statements, want exactly the lookup:%s", len(got), oneLine(got))
 	}
 }

@@ -16,27 +16,38 @@ func (s *Server) routes(e *echo.Echo) error {
 		return err
 	}
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Pre(headAsGet)
+	e.Use(headRestored, abortCutTransfers)
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(s.metrics.middleware)
 	e.Use(middleware.Recover())
-	e.Use(securityHeaders(s.cfg.Dev))
+	e.Use(securityHeaders(s.cfg.Dev, s.cfg.AllowedOrigins))
 
 	// Operations: no session, no CSRF.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metricsHandler())
+	if s.cfg.MetricsAddr == "" {
+		e.GET("/metrics", s.metricsHandler()) // else only on its own listener
+	}
 	e.StaticFS("/static", static.FS)
+
+	// The reverse proxy's session check: no CSRF, no body, no cookie set.
+	// nginx's auth_request, Caddy's forward_auth and Traefik's forwardAuth
+	// all ask with GET, whatever the request they hold.
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/auth/verify", s.verify)
 
 	app := e.Group("", s.requestTimeout, middleware.BodyLimit("64K"), csrf, s.authenticate)
 	app.GET("/", s.home)
 	app.GET("/login", s.loginPage)
-	app.POST("/login", s.login)
+	app.POST("/login", s.login, requireStorableText)
 	app.POST("/logout", s.logout, s.requireSession)
+	app.POST("/api/session", s.apiSignIn)
 
 	// Any signed-in person.
-	me := app.Group("", s.requireSession)
+	me := app.Group("", s.requireSession, requireStorableText)
 	me.GET("/api/session", s.apiSession)
+	me.DELETE("/api/session", s.apiSignOut)
 	me.POST("/api/session/reauth", s.apiReauth)
 	me.POST("/api/session/keepalive", s.apiKeepalive)
 	me.GET("/me/sessions", s.mySessionsPage)
@@ -44,7 +55,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	me.POST("/me/sessions/revoke-others", s.revokeMyOtherSessions)
 
 	// Owners only.
-	owner := app.Group("", s.requireSession, s.requireOwner)
+	owner := app.Group("", s.requireSession, s.requireOwner, requireStorableText)
 	owner.GET("/settings/security", s.securityPage)
 	owner.POST("/settings/security/policy", s.updatePolicy)
 	owner.POST("/settings/security/policy/preview", s.previewPolicy)

@@ -12,6 +12,9 @@ import (
 // revokeAccountSession is POST /settings/security/sessions/:id/revoke: an
 // owner ends one session of the account.
 func (s *Server) revokeAccountSession(c echo.Context) error {
+	if err := s.sudoToEnd(c, c.Param("id"), c.FormValue("password")); err != nil {
+		return s.askPasswordToEnd(c, err, "/settings/security/sessions")
+	}
 	return s.endSession(c, 0, "/settings/security/sessions", true)
 }
 

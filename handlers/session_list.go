@@ -67,7 +67,10 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 	now := s.now()
 	l := views.SessionList{ShowPerson: showPerson, CSRF: csrfToken(c), Continued: continued}
 	for _, row := range pg.Sessions {
-		l.Rows = append(l.Rows, sessionRow(row, p, now, endBase))
+		r := sessionRow(row, p, now, endBase)
+		// Only the owner's list shows other people's sessions.
+		r.NeedsPassword = showPerson && s.needsPasswordToEnd(p, row)
+		l.Rows = append(l.Rows, r)
 	}
 	if pg.Next != nil {
 		l.MoreURL = path + "?after=" + url.QueryEscape(encodeCursor(pg.Next))
@@ -78,7 +81,7 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 // sessionRow is one session as a list shows it to p: who, where, and when
 // and by which limit of its person's role it will end.
 func sessionRow(row store.AccountSession, p *Principal, now time.Time, endBase string) views.SessionRow {
-	browser, system := words.Browser(row.UserAgent)
+	browser, system := describeSession(row.Client, row.UserAgent)
 	eff := p.EffectiveFor(row.UserRole)
 	at, rule := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt).At()
 	by := "after " + words.Minutes(eff.IdleMinutes) + " without activity"

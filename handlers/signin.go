@@ -20,16 +20,28 @@ type signInAttempt struct {
 	IP       string
 	// UserAgent is the client's, as sent; the session keeps its first 512 bytes.
 	UserAgent string
+	// Device is the id of the client's device cookie issued to Email, or ""
+	// (deviceFor): a device that signed in before keeps its own counter.
+	Device string
 	// Current is the session the client still holds, which a sign-in
 	// replaces; nil when there is none.
 	Current *Principal
+	// Client is store.ClientBrowser (the login form, a cookie) or
+	// store.ClientAPI (POST /api/session, a bearer token).
+	Client string
+	// Method is how the person proved who they are, for auth.login:
+	// "password" for the form, "token" for an API client's sign-in.
+	Method string
 }
 
 // signedIn is the session a sign-in started: its token (for the cookie or
 // the client, never stored) and the policy it lives under.
 type signedIn struct {
-	token  string
-	policy policy.Effective
+	token   string
+	policy  policy.Effective
+	user    store.User
+	account store.Account
+	session store.Session
 }
 
 // signInRefused is a sign-in refused for a reason the person can act on: a
@@ -53,10 +65,16 @@ func (s *Server) signIn(ctx context.Context, a signInAttempt) (signedIn, error) 
 	if a.Email == "" || a.Password == "" {
 		return signedIn{}, &signInRefused{status: http.StatusUnprocessableEntity, message: "Enter your email and password."}
 	}
-	if wait, throttled, err := s.reserveSignIn(ctx, a.Email, a.IP, a.UserAgent); err != nil || throttled {
-		if err != nil {
-			return signedIn{}, err
-		}
+	if len(a.Email) > maxEmailBytes {
+		return signedIn{}, &signInRefused{status: http.StatusUnprocessableEntity, message: emailTooLong}
+	}
+	la := store.LoginAttempt{Email: a.Email, IP: a.IP, Device: a.Device}
+	r, err := s.reserveSignIn(ctx, la, a.UserAgent)
+	if err != nil {
+		return signedIn{}, err
+	}
+	if !r.RetryAt.IsZero() {
+		wait := r.RetryAt.Sub(s.now())
 		return signedIn{}, &signInRefused{status: http.StatusTooManyRequests, message: throttledMessage(wait), retryAfter: max(wait, time.Second)}
 	}
 	u, err := s.checkPassword(ctx, a)
@@ -65,7 +83,7 @@ func (s *Server) signIn(ctx context.Context, a signInAttempt) (signedIn, error) 
 	}
 	// The password is right: its failures no longer count. (Before the
 	// session is created, so that write and its audit row are the last.)
-	if err := s.store.ClearLoginAttempts(ctx, a.Email); err != nil {
+	if err := s.store.ClearLoginAttempts(ctx, la, r.Scope, s.now()); err != nil {
 		return signedIn{}, err
 	}
 	if p := a.Current; p != nil {
@@ -94,7 +112,11 @@ func (s *Server) checkPassword(ctx context.Context, a signInAttempt) (store.User
 			return store.User{}, err
 		}
 		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: a.IP, UserAgent: a.UserAgent}
-		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, map[string]any{"email": a.Email}); err != nil {
+		payload := map[string]any{"email": a.Email}
+		if a.Client == store.ClientAPI {
+			payload["method"] = a.Method
+		}
+		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, payload); err != nil {
 			return store.User{}, err
 		}
 		return store.User{}, errBadSignIn
@@ -105,7 +127,15 @@ func (s *Server) checkPassword(ctx context.Context, a signInAttempt) (store.User
 // startSession creates the session of a checked sign-in, under the policy
 // of the user's account and role as it is now.
 func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt) (signedIn, error) {
-	token, hash, err := newToken()
+	mint := newToken
+	if a.Client == store.ClientAPI {
+		mint = newAPIToken
+	}
+	token, hash, err := mint()
+	if err != nil {
+		return signedIn{}, err
+	}
+	acct, err := s.store.Account(ctx, u.AccountID)
 	if err != nil {
 		return signedIn{}, err
 	}
@@ -113,12 +143,15 @@ func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt
 	if err != nil {
 		return signedIn{}, err
 	}
-	if _, err := s.store.CreateSession(ctx, store.NewSession{
+	sess, err := s.store.CreateSession(ctx, store.NewSession{
 		AccountID: u.AccountID, UserID: u.ID, TokenHash: hash,
 		IP: a.IP, UserAgent: truncate(a.UserAgent, 512), Now: s.now(),
-	}); err != nil {
+		Client: a.Client, Method: a.Method,
+	})
+	if err != nil {
 		return signedIn{}, err
 	}
 	s.counts.Forget(u.AccountID)
-	return signedIn{token: token, policy: s.settings.EffectiveForRole(pol.Account, pol.Role(u.Role))}, nil
+	return signedIn{token: token, policy: s.settings.EffectiveForRole(pol.Account, pol.Role(u.Role)),
+		user: u, account: acct, session: sess}, nil
 }

@@ -47,11 +47,15 @@ func (s *Server) reauthenticate(c echo.Context, pw string) error {
 	if err != nil {
 		return err
 	}
-	if msg, err := s.throttleSignIn(c, u.Email); err != nil {
+	attempt := s.loginAttempt(c, u.Email)
+	scope, msg, err := s.throttleSignIn(c, attempt)
+	if err != nil {
 		return err
 	} else if msg != "" {
 		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_attempts", Message: msg, Fields: map[string]string{"password": msg}}
 	}
+	ctx, cancel := s.detached(c) // counted, so audited even if the client goes
+	defer cancel()
 	if err := password.Check(u.PasswordHash, pw); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
 			if err := s.store.InsertAudit(ctx, s.actor(c), store.ActionLoginFailed, map[string]any{"email": u.Email, "reauth": true}); err != nil {
@@ -62,12 +66,15 @@ func (s *Server) reauthenticate(c echo.Context, pw string) error {
 		}
 		return err
 	}
-	if err := s.store.ClearLoginAttempts(ctx, u.Email); err != nil {
+	if err := s.store.ClearLoginAttempts(ctx, attempt, scope, s.now()); err != nil {
 		return err
 	}
 	token, hash, err := newToken()
 	if err != nil {
 		return err
+	}
+	if p.Client == store.ClientAPI {
+		hash = nil // a bearer token is the client's to keep: it has no cookie to renew
 	}
 	now := s.now()
 	if err := s.store.Reauthenticate(ctx, p.SessionID, hash, s.actor(c), now); err != nil {

@@ -18,50 +18,52 @@ import (
 // to cost nothing on the sign-in path.
 const purgeEvery = 100
 
-// throttleSignIn reserves this sign-in attempt against the limits per email
-// and per client IP (reserveSignIn). When a limit is reached it answers for
-// the caller: the Retry-After header and the message the page shows; the
-// password is never checked then. An empty message means go ahead.
-func (s *Server) throttleSignIn(c echo.Context, email string) (message string, err error) {
-	wait, throttled, err := s.reserveSignIn(c.Request().Context(), email, c.RealIP(), c.Request().UserAgent())
-	if err != nil || !throttled {
-		return "", err
+// throttleSignIn reserves sign-in attempt a against the limits (reserveSignIn)
+// and returns the counter it was counted against, for ClearLoginAttempts.
+// When a limit is reached it answers for the caller: the Retry-After header
+// and the message the page shows; the password is never checked then. An
+// empty message means go ahead.
+func (s *Server) throttleSignIn(c echo.Context, a store.LoginAttempt) (scope, message string, err error) {
+	r, err := s.reserveSignIn(c.Request().Context(), a, c.Request().UserAgent())
+	if err != nil || r.RetryAt.IsZero() {
+		return r.Scope, "", err
 	}
+	wait := r.RetryAt.Sub(s.now())
 	setRetryAfter(c, wait)
-	return throttledMessage(wait), nil
+	return "", throttledMessage(wait), nil
 }
 
-// reserveSignIn counts a sign-in attempt from ip as email against the limits.
-// When a limit is reached it reports how long to wait and writes one
-// auth.login_failed audit row marked throttled (when the email is an
-// account's).
-func (s *Server) reserveSignIn(ctx context.Context, email, ip, userAgent string) (wait time.Duration, throttled bool, err error) {
+// reserveSignIn counts a sign-in attempt against the limits per email (the
+// counter of a's device, of its known address, or of strangers: see
+// store.ReserveLoginAttempt) and per client IP. When a limit is reached the
+// refusal is counted, and audited once per window (store.RecordLoginRefusal),
+// when the email is an account's.
+func (s *Server) reserveSignIn(ctx context.Context, a store.LoginAttempt, userAgent string) (store.LoginReservation, error) {
 	now := s.now()
 	limits := store.LoginLimits{PerAccount: s.cfg.LoginLimitPerAccount, PerIP: s.cfg.LoginLimitPerIP}
-	retryAt, err := s.store.ReserveLoginAttempt(ctx, email, ip, limits, now)
+	r, err := s.store.ReserveLoginAttempt(ctx, a, limits, now)
 	if err != nil {
-		return 0, false, err
+		return store.LoginReservation{}, err
 	}
-	if retryAt.IsZero() {
+	if r.RetryAt.IsZero() {
 		if rand.IntN(purgeEvery) == 0 {
 			if _, err := s.store.PurgeLoginAttempts(ctx, now); err != nil {
 				s.log.WarnContext(ctx, "purge sign-in attempts", "err", err)
 			}
 		}
-		return 0, false, nil
+		return r, nil
 	}
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := s.store.UserByEmail(ctx, a.Email)
 	switch {
 	case err == nil:
-		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: ip, UserAgent: userAgent}
-		payload := map[string]any{"email": email, "throttled": true}
-		if err := s.store.InsertAudit(ctx, actor, store.ActionLoginFailed, payload); err != nil {
-			return 0, false, err
+		actor := store.Actor{AccountID: u.AccountID, UserID: u.ID, IP: a.IP, UserAgent: userAgent}
+		if _, err := s.store.RecordLoginRefusal(ctx, actor, a.Email, now); err != nil {
+			return store.LoginReservation{}, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
-		return 0, false, err
+		return store.LoginReservation{}, err
 	}
-	return retryAt.Sub(now), true, nil
+	return r, nil
 }
 
 // setRetryAfter tells a throttled client when to try again, in whole seconds.

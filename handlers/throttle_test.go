@@ -101,7 +101,7 @@ func TestSignInThrottledPerAccount(t *testing.T) {
 		t.Errorf("throttled sign-in set a session cookie")
 	}
 
-	// One audit row per attempt: three failures and one throttled attempt.
+	// One audit row per counted attempt, and one for the refusal.
 	if n := auditCount(t, a, team.Account.ID, `action = 'auth.login_failed'`); n != 4 {
 		t.Errorf("auth.login_failed rows = %d, want 4", n)
 	}
@@ -212,8 +212,15 @@ func TestThrottleHoldsUnderAConcurrentBurst(t *testing.T) {
 	if counts[http.StatusUnauthorized] != limit || counts[http.StatusTooManyRequests] != burst-limit {
 		t.Errorf("statuses %v, want %d×401 and %d×429", counts, limit, burst-limit)
 	}
-	if n := auditCount(t, srv, team.Account.ID, `action = 'auth.login_failed'`); n != burst {
-		t.Errorf("auth.login_failed rows = %d, want one per attempt (%d)", n, burst)
+	// One row per counted failure, and one for all the refusals.
+	if n := auditCount(t, srv, team.Account.ID, `action = 'auth.login_failed' AND payload->>'throttled' IS NULL`); n != limit {
+		t.Errorf("auth.login_failed rows = %d, want one per counted attempt (%d)", n, limit)
+	}
+	if n := auditCount(t, srv, team.Account.ID, `action = 'auth.login_failed' AND payload->>'throttled' = 'true'`); n != 1 {
+		t.Errorf("throttled rows = %d, want 1", n)
+	}
+	if n := refusalsCounted(t, srv, team.Account.ID, team.Owner.Email); n != burst-limit {
+		t.Errorf("refusals counted = %d, want %d", n, burst-limit)
 	}
 }
 
@@ -305,4 +312,18 @@ func TestOldSignInAttemptsArePurged(t *testing.T) {
 	if n := attemptRows(t, srv, `email = $1`, email); n != 1 {
 		t.Errorf("rows left = %d, want only the one inside the window", n)
 	}
+}
+
+// refusalsCounted is every throttled attempt on email the server has kept
+// count of: those its audit rows report and those still pending for the next.
+func refusalsCounted(t *testing.T, srv *apptest.Server, accountID int64, email string) int {
+	t.Helper()
+	var n int
+	if err := srv.Store.DB().Get(&n, `SELECT
+		coalesce((SELECT sum((payload->>'refused')::int) FROM audit_events
+			WHERE account_id = $1 AND action = 'auth.login_failed' AND payload->>'throttled' = 'true'), 0)
+		+ coalesce((SELECT pending FROM login_refusals WHERE email = $2), 0)`, accountID, email); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

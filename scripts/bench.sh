@@ -7,17 +7,27 @@
 # figures through wrk, the lookup from Go):
 #   (a) GET /healthz, (b) authenticated GET /api/session,
 #   (c) authenticated GET /settings/security (as an owner),
+#   (e) GET /auth/verify with the session cookie, as a reverse proxy asks it,
+#   (f) a product page through Debian's nginx running deploy/nginx/curfew.conf
+#       (auth_request to Curfew on every request), and
+#   (g) the same page through nginx without the check (the product is nginx
+#       itself answering a fixed 1 KB page),
 #   (d) the session lookup query alone, straight to PostgreSQL, run the same way,
 # sampling the server's resident memory meanwhile. Then it runs the Go
 # benchmarks of ./store/ (lookup at 10k and 1M sessions, sign-out-everywhere of
-# 100k sessions, audit first page). The last line is `ratio: X`, the throughput
-# of (c) divided by that of (d).
+# 100k sessions, audit first page). It ends with three lines:
+#   limit: X   throughput of (e) / 1/(1/(a) + 1/(d)), what one HTTP exchange
+#              and one lookup query allow together (target >= 0.85)
+#   proxy: X   throughput of (f) / (g) (target >= 0.5)
+#   ratio: X   throughput of (c) / (d), last (no target: see docs/performance.md)
 #
 # Environment:
 #   BENCH_CONCURRENCY (32), BENCH_WARMUP (2s), BENCH_DURATION (10s)
 #   BENCH_GO_BENCH    regexp of Go benchmarks to run (default: all in ./store/)
 #   BENCH_HTTP        what drives the HTTP figures: wrk (default) or go (Go's HTTP client)
 #   BENCH_LOOKUP_VARIANTS=1  also send the lookup SQL by hand three ways (see curfew-load)
+#   BENCH_POOLER=pgbouncer   serve through PgBouncer in transaction mode, with
+#                     CURFEW_DB_POOLER=transaction (no prepared statements); (d) stays direct
 #   DATABASE_URL / CURFEW_PG_*  where PostgreSQL is, as for scripts/pg.sh
 set -euo pipefail
 
@@ -35,7 +45,11 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/curfew-bench.XXXXXX")"
 SERVER_PID=""
+BOUNCER_PID=""
+SERVE_ENV=() # the server's own settings, on top of the exports below
 cleanup() {
+	[[ -n "$BOUNCER_PID" ]] && kill -TERM "$BOUNCER_PID" 2>/dev/null || true
+	[[ -n "${BOUNCER_DIR:-}" ]] && rm -rf "$BOUNCER_DIR"
 	if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill -TERM "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -96,8 +110,41 @@ ANALYZE;
 SQL
 say "$(psql_db -c "SELECT count(*) || ' sessions in ' || (SELECT count(*) FROM accounts) || ' accounts' FROM sessions")"
 
+if [[ "${BENCH_POOLER:-}" == "pgbouncer" ]]; then
+	# PgBouncer in transaction mode between the server and PostgreSQL, as in
+	# docs/deploy.md; migrating and seeding above went to PostgreSQL itself.
+	BOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+	[[ -x "$BOUNCER" ]] || { say "pgbouncer not found (scripts/setup.sh installs it: apt-get install pgbouncer)"; exit 1; }
+	BOUNCER_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+	PG_PORT="$(psql_db -c "SELECT current_setting('port')")"
+	BOUNCER_DIR="$(mktemp -d "${TMPDIR:-/tmp}/curfew-bench-pgbouncer.XXXXXX")" # $WORK is private to us
+	printf '"postgres" ""\n' >"$BOUNCER_DIR/userlist.txt"
+	cat >"$BOUNCER_DIR/pgbouncer.ini" <<INI
+[databases]
+$DB_NAME = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $BOUNCER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 200
+ignore_startup_parameters = extra_float_digits
+INI
+	RUN_AS=()
+	if [[ $EUID -eq 0 ]]; then chown -R postgres: "$BOUNCER_DIR"; RUN_AS=(runuser -u postgres --); fi
+	"${RUN_AS[@]}" "$BOUNCER" "$BOUNCER_DIR/pgbouncer.ini" >"$BOUNCER_DIR/log" 2>&1 &
+	BOUNCER_PID=$!
+	sleep 0.5
+	kill -0 "$BOUNCER_PID" 2>/dev/null || { cat "$BOUNCER_DIR/log" >&2; say "pgbouncer did not start"; exit 1; }
+	SERVE_ENV=(DATABASE_URL="postgres://postgres@127.0.0.1:$BOUNCER_PORT/$DB_NAME?sslmode=disable" CURFEW_DB_POOLER=transaction)
+	say "serving through pgbouncer $("$BOUNCER" --version | head -n 1 | cut -d' ' -f2) on $BOUNCER_PORT (transaction mode)"
+fi
+
 say "starting the server"
-"$WORK/curfew" serve >"$WORK/server.log" 2>&1 &
+env ${SERVE_ENV[@]+"${SERVE_ENV[@]}"} "$WORK/curfew" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 BASE=""
 for _ in $(seq 1 300); do
@@ -112,10 +159,10 @@ say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 
 "$WORK/curfew-load" -url "$BASE" -db "$DB_URL" -email "$BENCH_EMAIL" -password "$BENCH_PASSWORD" \
 	-pid "$SERVER_PID" -c "$CONCURRENCY" -warmup "$WARMUP" -d "$DURATION" -results "$WORK/results" \
-	-http "${BENCH_HTTP:-wrk}" \
+	-http "${BENCH_HTTP:-wrk}" -nginx-conf "$REPO/deploy/nginx/curfew.conf" \
 	${BENCH_LOOKUP_VARIANTS:+-lookup-variants}
 
-if grep -q '^[a-z]* [0-9.]* [0-9.]* [0-9.]* [1-9]' "$WORK/results"; then
+if grep -q '^[a-z_]* [0-9.]* [0-9.]* [0-9.]* [1-9]' "$WORK/results"; then
 	say "some requests failed; see the lines above"
 	exit 1
 fi
@@ -133,5 +180,11 @@ cp "$WORK/gobench" .data/bench/gobench.txt
 { grep -E '^(Benchmark|scale:)' "$WORK/gobench" || true; } | sed -E 's/[[:space:]]+/ /g'
 say "query plans and set-up times of the Go benchmarks: .data/bench/gobench.txt"
 
-awk '$1 == "security" { c = $2 } $1 == "lookup" { d = $2 }
-	END { if (c == "" || d == "" || d == 0) exit 1; printf "ratio: %.2f\n", c / d }' "$WORK/results"
+awk '{ x[$1] = $2 }
+	END {
+		a = x["healthz"]; c = x["security"]; d = x["lookup"]; e = x["verify"]; f = x["proxy_auth"]; g = x["proxy_plain"]
+		if (a == "" || c == "" || d == "" || e == "" || f == "" || g == "" || a == 0 || d == 0 || g == 0) exit 1
+		printf "limit: %.2f\n", e * (1 / a + 1 / d)
+		printf "proxy: %.2f\n", f / g
+		printf "ratio: %.2f\n", c / d
+	}' "$WORK/results"

@@ -2,7 +2,9 @@
 # setup.sh — install what Curfew's build and tests need, if it is missing.
 #
 # Usage:
-#   scripts/setup.sh         Chromium (for browser tests), go/node/npm checks, npm ci
+#   scripts/setup.sh         Chromium (browser tests), nginx-light and caddy (proxy
+#                            tests), PgBouncer and pg_auto_failover (fault tests),
+#                            go/node/npm checks, npm ci
 #   scripts/setup.sh bench   the same, plus wrk (HTTP load generator)
 #
 # Idempotent, and silent when everything is already present. PostgreSQL is
@@ -48,6 +50,29 @@ if [[ ! -x /usr/bin/chromium ]]; then
 	# fonts-liberation (only recommended by chromium) gives pages and screenshots real fonts.
 	apt_install chromium fonts-liberation
 	[[ -x /usr/bin/chromium ]] || die "chromium was installed but /usr/bin/chromium is missing." "Run: apt-get install chromium"
+fi
+
+# --- nginx (with auth_request) and Caddy: the proxy tests run the configs in deploy/.
+proxies=()
+if [[ ! -x /usr/sbin/nginx ]] && ! command -v nginx >/dev/null 2>&1; then proxies+=(nginx-light); fi
+if [[ ! -x /usr/bin/caddy ]] && ! command -v caddy >/dev/null 2>&1; then proxies+=(caddy); fi
+if [[ ${#proxies[@]} -gt 0 ]]; then
+	apt_install "${proxies[@]}"
+	# Debian's packages start a system service on port 80; the tests run their own.
+	for svc in nginx caddy; do
+		if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+			systemctl disable --now "$svc" >/dev/null 2>&1 || true
+		fi
+	done
+fi
+
+# --- PgBouncer and pg_auto_failover, for the fault tests (faults/) that run
+# Curfew through a real pooler and a real failover.
+if ! command -v pgbouncer >/dev/null 2>&1 && [[ ! -x /usr/sbin/pgbouncer ]]; then
+	apt_install pgbouncer
+fi
+if ! command -v pg_autoctl >/dev/null 2>&1; then
+	apt_install postgresql-15-auto-failover
 fi
 
 # --- wrk, only for benchmarks.

@@ -59,7 +59,8 @@ func insertAudit(ctx context.Context, q sqlx.ExecerContext, actor Actor, action 
 		return fmt.Errorf("encode audit payload for %s: %w", action, err)
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO audit_events (account_id, actor_user_id, action, payload, ip, user_agent)
-		VALUES ($1, $2, $3, $4, $5, $6)`, actor.AccountID, actor.userID(), action, string(body), actor.IP, actor.UserAgent)
+		VALUES ($1, $2, $3, $4, $5, $6)`, actor.AccountID, actor.userID(), action, string(body),
+		capText(actor.IP, MaxIPBytes), capText(actor.UserAgent, MaxUserAgentBytes))
 	if err != nil {
 		return fmt.Errorf("insert audit event %s: %w", action, err)
 	}

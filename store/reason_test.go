@@ -20,7 +20,7 @@ func TestEveryReasonFitsTheColumn(t *testing.T) {
 	for _, reason := range policy.Reasons {
 		t.Run(string(reason), func(t *testing.T) {
 			id := newSession(t, st, team.Owner, now, now)
-			if err := st.EndSessionOnUse(context.Background(), id, reason, now); err != nil {
+			if err := st.EndSessionOnUse(context.Background(), id, reason, 30, now); err != nil {
 				t.Fatalf("record %q: %v", reason, err)
 			}
 			var got string

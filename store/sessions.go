@@ -21,9 +21,22 @@ type Session struct {
 	AuthenticatedAt time.Time  `db:"authenticated_at"`
 	RevokedAt       *time.Time `db:"revoked_at"`
 	RevokedReason   *string    `db:"revoked_reason"`
-	IP              string     `db:"ip"`
-	UserAgent       string     `db:"user_agent"`
+	// RevokedAfterMinutes is the limit an idle or absolute expiry ended the
+	// session by, as it was then (NULL for other reasons and older rows).
+	RevokedAfterMinutes *int   `db:"revoked_after_minutes"`
+	IP                  string `db:"ip"`
+	UserAgent           string `db:"user_agent"`
+	// Client is ClientBrowser or ClientAPI.
+	Client string `db:"client"`
 }
+
+// Kinds of client a session belongs to (sessions.client).
+const (
+	// ClientBrowser signed in with the login form; its token is in the cookie.
+	ClientBrowser = "browser"
+	// ClientAPI signed in with POST /api/session; its token is a bearer token.
+	ClientAPI = "api"
+)
 
 // AuthSession is everything one authenticated request needs, read in one query:
 // the session, its user and the account's current policy.
@@ -87,6 +100,10 @@ type NewSession struct {
 	IP        string
 	UserAgent string
 	Now       time.Time
+	// Client is ClientBrowser (the default) or ClientAPI.
+	Client string
+	// Method is how the person proved who they are, for auth.login.
+	Method string
 }
 
 // CreateSession stores a new session and its auth.login audit row together.
@@ -99,16 +116,24 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR SHARE`, n.AccountID); err != nil {
 			return fmt.Errorf("lock account for sign-in: %w", err)
 		}
+		client := n.Client
+		if client == "" {
+			client = ClientBrowser
+		}
 		err := tx.GetContext(ctx, &sess, `INSERT INTO sessions
-			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent)
-			VALUES ($1, $2, $3, $4, $4, $4, $5, $6)
-			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent`,
-			n.AccountID, n.UserID, n.TokenHash, n.Now, n.IP, n.UserAgent)
+			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent, client)
+			VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7)
+			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent, client`,
+			n.AccountID, n.UserID, n.TokenHash, n.Now, capText(n.IP, MaxIPBytes), capText(n.UserAgent, MaxUserAgentBytes), client)
 		if err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
 		actor := Actor{AccountID: n.AccountID, UserID: n.UserID, IP: n.IP, UserAgent: n.UserAgent}
-		return insertAudit(ctx, tx, actor, ActionLogin, map[string]any{"session_id": sess.ID})
+		payload := map[string]any{"session_id": sess.ID}
+		if n.Method != "" {
+			payload["method"] = n.Method
+		}
+		return insertAudit(ctx, tx, actor, ActionLogin, payload)
 	})
 	return sess, err
 }
@@ -119,11 +144,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 // can tell the person why they were signed out.
 func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthSession, error) {
 	var a AuthSession
-	stmt, err := s.prepared(ctx, SessionByTokenHashSQL)
-	if err != nil {
-		return a, err
-	}
-	err = stmt.GetContext(ctx, &a, tokenHash)
+	err := s.getHot(ctx, &a, SessionByTokenHashSQL, tokenHash)
 	return a, notFound(err, "look up session")
 }
 
@@ -134,7 +155,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 // size of the account. The roles' overrides are a few rows found by
 // role_policies' primary key, and NULL (nothing to decode) when none is set.
 const SessionByTokenHashSQL = `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.revoked_after_minutes, s.ip, s.user_agent, s.client,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,
 			a.name AS account_name, a.idle_minutes, a.absolute_minutes,
 			(SELECT jsonb_object_agg(rp.role, jsonb_build_object('idle_minutes', rp.idle_minutes, 'absolute_minutes', rp.absolute_minutes))
@@ -157,10 +178,16 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time) erro
 }
 
 // EndSessionOnUse marks a session ended when its next request finds it over:
-// by the idle or absolute rule, or by the account's sign-out-everywhere.
-func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Reason, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason))
+// by the idle or absolute rule (after the given limit in minutes, kept so a
+// later request can say so), or by the account's sign-out-everywhere
+// (minutes 0).
+func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Reason, minutes int, now time.Time) error {
+	var after *int
+	if minutes > 0 {
+		after = &minutes
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3, revoked_after_minutes = $4
+		WHERE id = $1 AND revoked_at IS NULL`, id, now, string(reason), after)
 	if err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
@@ -183,11 +210,17 @@ func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now t
 }
 
 // Reauthenticate renews a session's sudo window after the password was given
-// again, and replaces its token hash: a re-authenticated session gets a new token.
+// again, and replaces its token hash: a re-authenticated session gets a new
+// token. A nil tokenHash keeps the token (an API client's bearer token).
 func (s *Store) Reauthenticate(ctx context.Context, sessionID string, tokenHash []byte, actor Actor, now time.Time) error {
+	var newHash any
+	if tokenHash != nil {
+		newHash = tokenHash
+	}
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3), token_hash = $4
-			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, tokenHash)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET authenticated_at = $3, last_seen_at = greatest(last_seen_at, $3),
+			token_hash = coalesce($4::bytea, token_hash)
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, newHash)
 		if err != nil {
 			return fmt.Errorf("renew sign-in: %w", err)
 		}

@@ -168,7 +168,7 @@ func (s *Store) ActiveSessions(ctx context.Context, q ActiveSessionsQuery) ([]Ac
 	args = append(args, q.Limit+1)
 	var out []AccountSession
 	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent, s.client,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role
 		FROM sessions s
 		JOIN users u ON u.id = s.user_id
@@ -195,11 +195,7 @@ type SessionCounts struct {
 func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64, active ActiveAt, exceptID string) (SessionCounts, error) {
 	var c SessionCounts
 	args := append(active.args(accountID), nullUUID(exceptID), userID)
-	stmt, err := s.prepared(ctx, countActiveSessionsSQL(active))
-	if err != nil {
-		return SessionCounts{}, err
-	}
-	if err := stmt.GetContext(ctx, &c, args...); err != nil {
+	if err := s.getHot(ctx, &c, countActiveSessionsSQL(active), args...); err != nil {
 		return SessionCounts{}, fmt.Errorf("count active sessions: %w", err)
 	}
 	return c, nil
@@ -365,7 +361,7 @@ func (s *Store) RevokeSession(ctx context.Context, actor Actor, sessionID string
 	}
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &e.AccountSession, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-				s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+				s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent, s.client,
 				u.email AS user_email, u.name AS user_name, u.role AS user_role
 			FROM sessions s
 			JOIN users u ON u.id = s.user_id

@@ -35,14 +35,26 @@ type Store struct {
 	// database/sql prepares each again on every pooled connection as needed.
 	stmts   sync.Map // string → *sqlx.Stmt
 	stmtsMu sync.Mutex
+
+	pooler Pooler // what sits in front of PostgreSQL (pooler.go)
 }
 
-// Open connects to PostgreSQL and checks the connection.
-func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := sqlx.Open("postgres", url)
+// Open connects to PostgreSQL and checks the connection. url may list several
+// hosts (dsn.go); opts say what sits in front of PostgreSQL (pooler.go).
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	s := New(nil, opts...)
+	cfg, err := pq.NewConfig(multiHostURL(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// Behind a transaction pooler a query and its parameters must travel in
+	// one round trip, with no Parse left on a server connection in between.
+	cfg.BinaryParameters = cfg.BinaryParameters || s.pooler == PoolerTransaction
+	connector, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -52,12 +64,19 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db}, nil
+	s.db = db
+	return s, nil
 }
 
 // New wraps a pool opened elsewhere, for tests and tools that open the driver
 // themselves (for example to count the queries a request makes).
-func New(db *sqlx.DB) *Store { return &Store{db: db} }
+func New(db *sqlx.DB, opts ...Option) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Close closes the prepared statements and the connection pool.
 func (s *Store) Close() error {
@@ -97,7 +116,12 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Migrate applies pending migrations. A PostgreSQL advisory lock held for the
 // duration makes two instances starting at once apply each migration once.
+// It refuses a standby, and behind a transaction pooler it only checks that
+// nothing is pending (pooler.go).
 func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
+	if err := s.checkMigratable(ctx); err != nil {
+		return err
+	}
 	// Retry every second for up to five minutes while another instance migrates.
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
@@ -107,6 +131,9 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
+	}
+	if s.pooler == PoolerTransaction {
+		return s.schemaCurrent(ctx, p, logger)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {

@@ -35,7 +35,8 @@ type Login struct {
 	// Notice explains why the person is here (signed out, expired); Error a failed attempt.
 	Notice string
 	Error  string
-	Next   string
+	// Next is the checked return_to URL the form sends back after sign-in.
+	Next string
 }
 
 // ErrorPage is a styled error for a whole page.

@@ -72,7 +72,10 @@ var (
 		}
 		return Sentence{actor, "signed out their other sessions"}
 	}}
-	SignedIn = Audit{Label: "Signed in", say: func(_ AuditEvent, _ payload, actor string) Sentence {
+	SignedIn = Audit{Label: "Signed in", say: func(_ AuditEvent, p payload, actor string) Sentence {
+		if p.string("method") == "token" {
+			return Sentence{actor, "signed in with an API token"}
+		}
 		return Sentence{actor, "signed in"}
 	}}
 	SignInFailed = Audit{Label: "Failed sign-in", say: failedSignIn}

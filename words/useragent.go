@@ -54,3 +54,20 @@ func BrowserOn(ua string) string {
 	}
 	return browser + " on " + system
 }
+
+// APIClient names what an API client session runs on, for the session
+// lists: "API client" and the program its user agent says it is ("curl 8",
+// "python-requests 2"), or "an unnamed program".
+func APIClient(ua string) (kind, program string) {
+	if strings.TrimSpace(ua) != "" {
+		p := useragent.Parse(ua)
+		program = p.Name
+		if program != "" && p.VersionNo.Major > 0 {
+			program += " " + strconv.Itoa(p.VersionNo.Major)
+		}
+	}
+	if program == "" {
+		program = "an unnamed program"
+	}
+	return "API client", program
+}

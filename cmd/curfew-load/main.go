@@ -1,9 +1,13 @@
 // Command curfew-load measures a running Curfew the way `make bench` reports it:
 // closed-loop load at a fixed concurrency on (a) GET /healthz, (b) an
 // authenticated GET /api/session, (c) an authenticated GET /settings/security,
-// and (d) the session lookup query alone, sent straight to PostgreSQL through
-// database/sql and lib/pq with the same number of workers and the same pool
-// settings as the server. It samples the server's resident memory meanwhile.
+// (e) GET /auth/verify with the session cookie, as a proxy asks it, (f) a
+// product page through nginx with the shipped auth_request config
+// (deploy/nginx/curfew.conf) and (g) the same page through nginx without the
+// check, and (d) the session lookup query alone, sent straight to PostgreSQL
+// through database/sql and lib/pq with the same number of workers and the same
+// pool settings as the server. It samples the server's resident memory
+// meanwhile. For (f) and (g) it starts Debian's nginx itself.
 //
 // The HTTP figures are driven by wrk (Debian's package), a C load generator
 // that costs the shared CPU a fraction of what Go's HTTP client does; -http go
@@ -52,6 +56,7 @@ type options struct {
 	only                         string
 	lookupVariants               bool
 	httpTool, wrk                string
+	nginx, nginxConf             string
 	load                         loadgen.Options
 }
 
@@ -64,9 +69,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.password, "password", "acme-owner-pass", "the owner's password")
 	fs.IntVar(&o.pid, "pid", 0, "server process id, to sample its resident memory (0: don't)")
 	fs.StringVar(&o.results, "results", "", "also write `name req/s p50_ms p99_ms errors cpu_us...` lines to this file")
-	fs.StringVar(&o.only, "only", "healthz,session,security,lookup", "comma-separated scenarios to run")
+	fs.StringVar(&o.only, "only", "healthz,session,security,verify,proxy_auth,proxy_plain,lookup", "comma-separated scenarios to run")
 	fs.StringVar(&o.httpTool, "http", "wrk", "what drives the HTTP figures: wrk or go (Go's net/http client)")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "the wrk command")
+	fs.StringVar(&o.nginx, "nginx", "", "the nginx binary for (f) and (g) (default: Debian's /usr/sbin/nginx)")
+	fs.StringVar(&o.nginxConf, "nginx-conf", "deploy/nginx/curfew.conf", "the shipped nginx config that (f) measures")
 	fs.BoolVar(&o.lookupVariants, "lookup-variants", false, "also send the lookup SQL by hand: as lib/pq does by default, with binary_parameters=yes, and prepared")
 	fs.IntVar(&o.load.Concurrency, "c", 32, "concurrent workers (connections)")
 	fs.DurationVar(&o.load.Warmup, "warmup", 2*time.Second, "warm-up before each measured window")
@@ -92,7 +99,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	client := newHTTPClient(o.load.Concurrency)
 	var cookie string
-	if want["session"] || want["security"] {
+	if want["session"] || want["security"] || want["verify"] || want["proxy_auth"] {
 		var err error
 		if cookie, err = signIn(client, o.base, o.email, o.password); err != nil {
 			return err
@@ -111,9 +118,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		costs = append(costs, c)
 	}
 	scenarios := []scenario{
-		{"healthz", "(a) GET /healthz", "/healthz", ""},
-		{"session", "(b) GET /api/session", "/api/session", cookie},
-		{"security", "(c) GET /settings/security", "/settings/security", cookie},
+		{"healthz", "(a) GET /healthz", "/healthz", "", ""},
+		{"session", "(b) GET /api/session", "/api/session", cookie, ""},
+		{"security", "(c) GET /settings/security", "/settings/security", cookie, ""},
+		{"verify", "(e) GET /auth/verify", "/auth/verify", cookie, ""},
+	}
+	if want["proxy_auth"] || want["proxy_plain"] {
+		px, err := startProxyBench(ctx, o)
+		if err != nil {
+			return err
+		}
+		defer px.stop()
+		cpu.proxyPID = px.proc.Pid()
+		scenarios = append(scenarios,
+			scenario{"proxy_auth", "(f) product via nginx auth_request", "/", cookie, px.authURL},
+			scenario{"proxy_plain", "(g) product via nginx, no check", "/", cookie, px.plainURL})
 	}
 	for _, sc := range scenarios {
 		if !want[sc.key] {
@@ -129,7 +148,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			report(f, c)
 			continue
 		}
-		r := loadgen.Run(ctx, sc.name, o.load, getOp(client, o.base+sc.path, sc.cookie))
+		r := loadgen.Run(ctx, sc.name, o.load, getOp(client, sc.url(o.base), sc.cookie))
 		stop()
 		report(figureOf(r, "go"), cpu.perRequest(r.OK+r.Errors))
 	}
@@ -152,8 +171,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // scenario is one HTTP figure: a key for -only and the results file, and the
-// request.
-type scenario struct{ key, name, path, cookie string }
+// request: path on base, or on the server's URL when base is empty.
+type scenario struct{ key, name, path, cookie, base string }
+
+func (sc scenario) url(server string) string {
+	if sc.base != "" {
+		return sc.base + sc.path
+	}
+	return server + sc.path
+}
 
 // figure is one measured line, whichever tool measured it.
 type figure struct {
@@ -449,12 +475,15 @@ func writeResults(path string, figures []figure, costs []cpuCost, mem *memSample
 		"(a) GET /healthz": "healthz", "(b) GET /api/session": "session",
 		"(c) GET /settings/security": "security", "(d) session lookup query alone": "lookup",
 		"(d1) raw SQL, lib/pq default": "lookup_raw", "(d2) raw SQL, binary_parameters=yes": "lookup_binary",
-		"(d3) raw SQL, prepared statement": "lookup_prepared",
+		"(d3) raw SQL, prepared statement":   "lookup_prepared",
+		"(e) GET /auth/verify":               "verify",
+		"(f) product via nginx auth_request": "proxy_auth",
+		"(g) product via nginx, no check":    "proxy_plain",
 	}
 	for i, f := range figures {
 		c := costs[i]
-		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d %.1f %.1f %.1f\n", keys[f.name], f.throughput(),
-			ms(f.p50), ms(f.p99), f.errors, us(c.server), us(c.postgres), us(c.self))
+		fmt.Fprintf(&b, "%s %.1f %.3f %.3f %d %.1f %.1f %.1f %.1f\n", keys[f.name], f.throughput(),
+			ms(f.p50), ms(f.p99), f.errors, us(c.server), us(c.postgres), us(c.self), us(c.proxy))
 	}
 	if mem.pid != 0 {
 		mem.mu.Lock()
@@ -468,20 +497,26 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // cpuMeter reads, when the measured window opens and closes, the CPU time of
 // the server, of the PostgreSQL backends connected to the bench database
-// (their process title names it), and of this load generator.
+// (their process title names it), of nginx (its master and workers) when it
+// runs, and of this load generator.
 type cpuMeter struct {
 	serverPID  int
+	proxyPID   int
 	dbName     string
 	mu         sync.Mutex
 	start, end map[string]map[int]time.Duration // role -> pid -> CPU time
 }
 
 // cpuCost is CPU time per request, by who spent it.
-type cpuCost struct{ server, postgres, self time.Duration }
+type cpuCost struct{ server, postgres, self, proxy time.Duration }
 
 func (c cpuCost) String() string {
-	return fmt.Sprintf("server %.0f µs, PostgreSQL backends %.0f µs, load generator %.0f µs",
+	s := fmt.Sprintf("server %.0f µs, PostgreSQL backends %.0f µs, load generator %.0f µs",
 		us(c.server), us(c.postgres), us(c.self))
+	if c.proxy > 0 {
+		s += fmt.Sprintf(", nginx %.0f µs", us(c.proxy))
+	}
+	return s
 }
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
@@ -499,10 +534,15 @@ func (m *cpuMeter) window(open bool) {
 
 func (m *cpuMeter) read() map[string]map[int]time.Duration {
 	snap := map[string]map[int]time.Duration{
-		"self": {os.Getpid(): procCPU(os.Getpid())}, "server": {}, "postgres": {},
+		"self": {os.Getpid(): procCPU(os.Getpid())}, "server": {}, "postgres": {}, "proxy": {},
 	}
 	if m.serverPID != 0 {
 		snap["server"][m.serverPID] = procCPU(m.serverPID)
+	}
+	if m.proxyPID != 0 {
+		for _, pid := range append(childrenOf(m.proxyPID), m.proxyPID) {
+			snap["proxy"][pid] = procCPU(pid)
+		}
 	}
 	if m.dbName == "" {
 		return snap
@@ -540,7 +580,7 @@ func (m *cpuMeter) perRequest(n int) cpuCost {
 		}
 		return total / time.Duration(n)
 	}
-	return cpuCost{server: spent("server"), postgres: spent("postgres"), self: spent("self")}
+	return cpuCost{server: spent("server"), postgres: spent("postgres"), self: spent("self"), proxy: spent("proxy")}
 }
 
 // procCPU is the user+system CPU time of a process (0 if it is gone).

@@ -78,7 +78,7 @@ func us2d(us int64) time.Duration { return time.Duration(us) * time.Microsecond 
 // read per answer falling below that page's body length.
 func wrkFigure(ctx context.Context, o options, client *http.Client, sc scenario, cpu *cpuMeter) (figure, cpuCost, error) {
 	var body bytes.Buffer
-	if err := get(ctx, client, o.base+sc.path, sc.cookie, &body); err != nil {
+	if err := get(ctx, client, sc.url(o.base), sc.cookie, &body); err != nil {
 		return figure{}, cpuCost{}, err
 	}
 	dir, err := os.MkdirTemp("", "curfew-wrk")
@@ -91,12 +91,12 @@ func wrkFigure(ctx context.Context, o options, client *http.Client, sc scenario,
 		return figure{}, cpuCost{}, err
 	}
 	if o.load.Warmup > 0 {
-		if _, err := runWrk(ctx, o.wrk, script, o.base+sc.path, sc.cookie, o.load.Concurrency, o.load.Warmup); err != nil {
+		if _, err := runWrk(ctx, o.wrk, script, sc.url(o.base), sc.cookie, o.load.Concurrency, o.load.Warmup); err != nil {
 			return figure{}, cpuCost{}, err
 		}
 	}
 	cpu.window(true)
-	r, err := runWrk(ctx, o.wrk, script, o.base+sc.path, sc.cookie, o.load.Concurrency, o.load.Duration)
+	r, err := runWrk(ctx, o.wrk, script, sc.url(o.base), sc.cookie, o.load.Concurrency, o.load.Duration)
 	cpu.window(false)
 	if err != nil {
 		return figure{}, cpuCost{}, err

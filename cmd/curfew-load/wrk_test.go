@@ -26,7 +26,7 @@ func TestWrkFigure(t *testing.T) {
 	page := strings.Repeat("x", 1000)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(page)) }))
 	defer srv.Close()
-	sc := scenario{"security", "(c) GET /settings/security", "/settings/security", "t=1"}
+	sc := scenario{"security", "(c) GET /settings/security", "/settings/security", "t=1", ""}
 	opts := func(wrk string) options {
 		o := options{base: srv.URL, wrk: wrk}
 		o.load.Concurrency, o.load.Duration = 32, 5*time.Second

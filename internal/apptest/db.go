@@ -26,6 +26,25 @@ import (
 // EnvAdminURL names the variable holding an admin URL of the test PostgreSQL.
 const EnvAdminURL = "CURFEW_TEST_DATABASE_URL"
 
+// When the tests run through a pooler (faults/pgbouncer_test.go), EnvPooler
+// says which kind, as CURFEW_DB_POOLER does for Curfew, and EnvDirectURL is an
+// admin URL of the PostgreSQL behind it: a transaction pooler cannot migrate,
+// so the package database is migrated there, as an operator would.
+const (
+	EnvPooler    = "CURFEW_DB_POOLER"
+	EnvDirectURL = "CURFEW_TEST_DIRECT_DATABASE_URL"
+)
+
+// StoreOptions are the store options of the test run: the pooler in front of
+// the test PostgreSQL, if any.
+func StoreOptions() []store.Option {
+	p, err := store.ParsePooler(os.Getenv(EnvPooler))
+	if err != nil {
+		panic(err) // Main has already refused it
+	}
+	return []store.Option{store.WithPooler(p)}
+}
+
 var (
 	pkgDB     string // URL of this package's database
 	pkgDBName string
@@ -40,13 +59,33 @@ func Main(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "FAIL: %s is not set. Run `make test` (it starts PostgreSQL), or set it to an admin URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable\n", EnvAdminURL)
 		return 1
 	}
+	pooler, err := store.ParsePooler(os.Getenv(EnvPooler))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+		return 1
+	}
+	migrateURL := ""
+	if pooler == store.PoolerTransaction {
+		if migrateURL = os.Getenv(EnvDirectURL); migrateURL == "" {
+			fmt.Fprintf(os.Stderr, "FAIL: %s=transaction needs %s, an admin URL of the PostgreSQL behind the pooler, to migrate the test database\n", EnvPooler, EnvDirectURL)
+			return 1
+		}
+	}
 	name, dbURL, err := createDatabase(admin)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: create test database: %v\n", err)
 		return 1
 	}
 	pkgDB, pkgDBName = dbURL, name
-	st, err := store.Open(context.Background(), dbURL)
+	if pooler == store.PoolerTransaction {
+		// Queries travel with their parameters in one round trip, as the
+		// store's own pool does (store.Open), in every pool a test opens.
+		pkgDB = withParam(dbURL, "binary_parameters", "yes")
+		migrateURL = withPath(migrateURL, name)
+	} else {
+		migrateURL = dbURL
+	}
+	st, err := store.Open(context.Background(), migrateURL)
 	if err == nil {
 		err = st.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 		st.Close()
@@ -89,6 +128,26 @@ func createDatabase(admin string) (name, dbURL string, err error) {
 	}
 	u.Path = "/" + name
 	return name, u.String(), nil
+}
+
+func withPath(dbURL, name string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func withParam(dbURL, k, v string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	q.Set(k, v)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func dropDatabase(admin, name string) error {
@@ -134,7 +193,7 @@ func Store(t testing.TB) *store.Store {
 	if len(stores) > 0 {
 		return stores[0]
 	}
-	st, err := store.Open(context.Background(), DatabaseURL(t))
+	st, err := store.Open(context.Background(), DatabaseURL(t), StoreOptions()...)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
