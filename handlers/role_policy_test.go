@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"curfew/internal/apptest"
 	"curfew/policy"
@@ -156,4 +157,32 @@ func TestRolePolicyEnforcedPerRole(t *testing.T) {
 			t.Errorf("engineer after 11 idle minutes under a 10-minute policy: %d %s", res.StatusCode, res.Body)
 		}
 	})
+}
+
+// /auth/verify, the check a proxy makes before the product, applies the
+// role's values too: the owner's session idle past the owners' 15 minutes is
+// refused with its reason, the engineer's, idle as long, passes.
+func TestVerifyAppliesTheRolesValues(t *testing.T) {
+	t.Parallel()
+	srv := apptest.NewServer(t)
+	team := apptest.NewTeam(t, srv.Store)
+	setRolePolicy(t, srv.Store, team, policy.Policy{Roles: map[string]policy.Overrides{"owner": {IdleMinutes: ptrInt(15)}}})
+	owner := srv.Login(t, team.Owner.Email, apptest.Password)
+	eng := srv.Login(t, team.Engineer.Email, apptest.Password)
+	if res := owner.Get("/auth/verify"); res.StatusCode != http.StatusOK {
+		t.Fatalf("owner before: %d", res.StatusCode)
+	}
+	ageSessions(t, srv.Store, team.Owner.ID, `last_seen_at = now() - interval '20 minutes'`)
+	ageSessions(t, srv.Store, team.Engineer.ID, `last_seen_at = now() - interval '20 minutes'`)
+	if res := owner.Get("/auth/verify"); res.StatusCode != http.StatusUnauthorized || res.Header.Get("X-Curfew-Reason") != "idle" {
+		t.Errorf("owner idle 20 minutes: %d reason %q, want 401 idle", res.StatusCode, res.Header.Get("X-Curfew-Reason"))
+	}
+	res := eng.Get("/auth/verify")
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Curfew-Role") != "engineer" {
+		t.Errorf("engineer idle 20 minutes: %d, want 200 (30 minutes for engineers)", res.StatusCode)
+	}
+	idleAt, err := time.Parse(time.RFC3339, res.Header.Get("X-Curfew-Idle-Expires-At"))
+	if err != nil || time.Until(idleAt) < 25*time.Minute {
+		t.Errorf("engineer's X-Curfew-Idle-Expires-At = %q, want about 30 minutes from now", res.Header.Get("X-Curfew-Idle-Expires-At"))
+	}
 }
