@@ -93,10 +93,10 @@ func sessionsAPIQuery(c echo.Context) (*store.SessionCursor, int, error) {
 }
 
 // sessionAsJSON is one session as the API shows it to p, with its deadlines
-// under p's policy.
+// under its person's role's values.
 func sessionAsJSON(row store.AccountSession, p *Principal) sessionJSON {
 	browser, system := describeSession(row.Client, row.UserAgent)
-	x := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt)
+	x := policy.ExpiryOf(p.EffectiveFor(row.UserRole), row.CreatedAt, row.LastSeenAt)
 	at, rule := x.At()
 	return sessionJSON{
 		ID:                row.ID,

@@ -21,19 +21,28 @@ import (
 const touchEvery = time.Minute
 
 // Principal is the signed-in person of a request, with the policy in force.
+// Policy is the account's whole policy, Overrides its own values (the same as
+// Policy.Account) and RoleOverrides those of the person's role; Effective is
+// what this session lives by (the role's, else the account's, else the
+// defaults).
 type Principal struct {
-	SessionID       string
-	UserID          int64
-	AccountID       int64
-	Email           string
-	Name            string
-	Role            string
-	AccountName     string
-	Overrides       policy.Overrides
-	Effective       policy.Effective
-	Expiry          policy.Expiry
-	CreatedAt       time.Time
-	AuthenticatedAt time.Time
+	SessionID     string
+	UserID        int64
+	AccountID     int64
+	Email         string
+	Name          string
+	Role          string
+	AccountName   string
+	Policy        policy.Policy
+	Overrides     policy.Overrides
+	RoleOverrides policy.Overrides
+	Effective     policy.Effective
+	// AccountEffective is what the account's own values put in force, which
+	// the policy card shows and roles without values of their own follow.
+	AccountEffective policy.Effective
+	Expiry           policy.Expiry
+	CreatedAt        time.Time
+	AuthenticatedAt  time.Time
 	// revokedThrough and revokedKept are the account's revocation point as
 	// this request's lookup read it.
 	revokedThrough int64
@@ -41,6 +50,14 @@ type Principal struct {
 
 	// Client is store.ClientBrowser (cookie) or store.ClientAPI (bearer token).
 	Client string
+	// settings are the system's, for what the people of another role live by.
+	settings policy.Settings
+}
+
+// EffectiveFor is what the sessions of people with role live by in p's
+// account, from the policy the request's lookup read.
+func (p *Principal) EffectiveFor(role string) policy.Effective {
+	return p.settings.EffectiveForRole(p.Policy.Account, p.Policy.Role(role))
 }
 
 // IsOwner reports the owner role.
@@ -72,8 +89,9 @@ func (s *Server) actor(c echo.Context) store.Actor {
 }
 
 // authenticate is the one place sessions are checked: one indexed read of the
-// session with its user and account policy, the expiry rules applied with the
-// account's current policy, and at most one throttled last_seen_at write. The
+// session with its user, the account's policy and its roles' overrides, the
+// expiry rules applied with the current values of the person's role, and at
+// most one throttled last_seen_at write. The
 // token comes from the cookie, or on the API from Authorization: Bearer
 // (requestToken).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
@@ -129,7 +147,11 @@ func (s *Server) checkSession(ctx context.Context, token, client string) (*Princ
 		return nil, signedOut{}, err
 	}
 	now := s.now()
-	eff := s.settings.EffectivePolicy(row.Overrides())
+	pol, err := row.Policy()
+	if err != nil {
+		return nil, signedOut{}, err
+	}
+	eff := s.settings.EffectiveForRole(pol.Account, pol.Role(row.UserRole))
 	expiry := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 	if so, record := endedBy(row, eff, expiry, now); so.reason != policy.ReasonNone {
 		if record != policy.ReasonNone {
@@ -147,21 +169,25 @@ func (s *Server) checkSession(ctx context.Context, token, client string) (*Princ
 		expiry = policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 	}
 	return &Principal{
-		SessionID:       row.ID,
-		UserID:          row.UserID,
-		AccountID:       row.AccountID,
-		Email:           row.UserEmail,
-		Name:            row.UserName,
-		Role:            row.UserRole,
-		AccountName:     row.AccountName,
-		Client:          row.Client,
-		Overrides:       row.Overrides(),
-		Effective:       eff,
-		Expiry:          expiry,
-		CreatedAt:       row.CreatedAt,
-		AuthenticatedAt: row.AuthenticatedAt,
-		revokedThrough:  row.AccountRevokedThrough,
-		revokedKept:     deref(row.AccountRevokedKept),
+		SessionID:        row.ID,
+		UserID:           row.UserID,
+		AccountID:        row.AccountID,
+		Email:            row.UserEmail,
+		Name:             row.UserName,
+		Role:             row.UserRole,
+		AccountName:      row.AccountName,
+		Client:           row.Client,
+		Policy:           pol,
+		Overrides:        pol.Account,
+		RoleOverrides:    pol.Role(row.UserRole),
+		Effective:        eff,
+		AccountEffective: s.settings.EffectivePolicy(pol.Account),
+		settings:         s.settings,
+		Expiry:           expiry,
+		CreatedAt:        row.CreatedAt,
+		AuthenticatedAt:  row.AuthenticatedAt,
+		revokedThrough:   row.AccountRevokedThrough,
+		revokedKept:      deref(row.AccountRevokedKept),
 	}, signedOut{}, nil
 }
 

@@ -36,10 +36,11 @@ func (s *Server) revokeSummary(c echo.Context) (views.RevokeSummary, error) {
 // page would otherwise recount (35 ms at 100,000 sessions).
 func (s *Server) recentAccountCounts(c echo.Context) (store.SessionCounts, error) {
 	p := principal(c)
+	active := s.activeAt(p)
 	key := countcache.Key{AccountID: p.AccountID, SessionID: p.SessionID,
-		RevokedThrough: p.revokedThrough, RevokedKept: p.revokedKept, Policy: p.Effective}
+		RevokedThrough: p.revokedThrough, RevokedKept: p.revokedKept, Policy: p.AccountEffective, Limits: active.Limits()}
 	return s.counts.Get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
-		return s.store.CountActiveSessions(ctx, p.AccountID, 0, s.activeAt(p), p.SessionID)
+		return s.store.CountActiveSessions(ctx, p.AccountID, 0, active, p.SessionID)
 	})
 }
 
@@ -54,9 +55,10 @@ func (s *Server) summaryOf(c echo.Context, n store.SessionCounts) views.RevokeSu
 	}
 }
 
-// activeAt is the test for active sessions in the caller's account right now.
+// activeAt is the test for active sessions in the caller's account right
+// now, each session under its person's role's values.
 func (s *Server) activeAt(p *Principal) store.ActiveAt {
-	return store.ActiveAt{Now: s.now(), Policy: p.Effective}
+	return store.ActiveAt{Now: s.now(), Roles: s.roleEffectives(p.Policy)}
 }
 
 // parseRevokeScope reads a scope; empty means all.

@@ -104,6 +104,27 @@ func TestAuthenticatedRequestIsOneRoundTrip(t *testing.T) {
 		t.Fatalf("GET /api/session right after a write sent %d statements, want 1:%s", len(got), oneLine(got))
 	}
 
+	// With overrides set for the owners (and the engineers), the lookup still
+	// brings them in the same one statement, and the request lives by the
+	// owners' values.
+	if _, err := fixtures.DB().Exec(`INSERT INTO role_policies (account_id, role, idle_minutes, absolute_minutes)
+		VALUES ($1, 'owner', 15, 720), ($1, 'engineer', NULL, 600)`, team.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	n := rec.Count()
+	res := c.Get("/api/session")
+	got = rec.Since(n)
+	if len(got) != 1 || !strings.Contains(got[0], "role_policies") {
+		t.Fatalf("GET /api/session with role overrides sent %d statements, want the one lookup with role_policies:%s", len(got), oneLine(got))
+	}
+	var body struct {
+		Idle int `json:"idle_timeout_seconds"`
+	}
+	res.JSON(&body)
+	if body.Idle != 15*60 {
+		t.Errorf("idle_timeout_seconds = %d under the owners' 15 minutes, want 900", body.Idle)
+	}
+
 	// The security page also counts the account's active sessions for
 	// sign-out-everywhere; a reload within the counts' lifetime reuses them.
 	got = statementsOf(t, c, rec, "/settings/security")

@@ -24,7 +24,7 @@ const (
 func (s *Server) securityPage(c echo.Context) error {
 	// The overrides came with the session in the request's one lookup.
 	p := principal(c)
-	card := s.policyCard(c, p.Overrides, p.Effective)
+	card := s.policyCard(c, p.Overrides, p.AccountEffective)
 	switch c.QueryParam("status") {
 	case statusSaved:
 		card.Status = savedMessage(card.Effective)
@@ -47,13 +47,13 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	card := s.policyCard(c, p.Overrides, p.Effective)
+	card := s.policyCard(c, p.Overrides, p.AccountEffective)
 	card.Form = form.values()
 	change := form.change()
 	if len(ferrs) == 0 && !s.inSudoWindow(c) {
 		// Nothing is saved without the password; the values are checked
 		// first so that the owner fixes them before being asked for it.
-		_, err = s.settings.Apply(p.Overrides, change)
+		_, err = s.settings.ApplyPolicy(p.Policy, policy.PolicyChange{Account: change})
 		if !errors.As(err, &ferrs) && err != nil {
 			return err
 		}
@@ -87,6 +87,8 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	card.Status = savedMessage(card.Effective)
 	if !u.Changed() {
 		card.Status = msgUnchanged
+	} else {
+		c.Response().Header().Set("HX-Trigger", policySavedEvent)
 	}
 	return s.renderPolicyCard(c, http.StatusOK, card)
 }
@@ -112,7 +114,6 @@ func (s *Server) askForPassword(c echo.Context, card views.PolicyCard, err error
 // the policy the form would put in force and the sessions it would end at
 // once. Nothing is saved.
 func (s *Server) previewPolicy(c echo.Context) error {
-	ctx := c.Request().Context()
 	p := principal(c)
 	form, ferrs, err := s.readPolicyForm(c)
 	if err != nil {
@@ -120,7 +121,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	}
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
 	if len(ferrs) == 0 {
-		u, err := s.settings.Apply(p.Overrides, form.change())
+		u, err := s.settings.ApplyPolicy(p.Policy, policy.PolicyChange{Account: form.change()})
 		switch {
 		case errors.As(err, &ferrs):
 		case err != nil:
@@ -129,12 +130,9 @@ func (s *Server) previewPolicy(c echo.Context) error {
 			pv.State = views.PreviewUnchanged
 		default:
 			pv.State, pv.Next, pv.Standing = views.PreviewChange, u.EffectiveNew, impactStanding(u.EffectiveNew)
-			im, err := s.store.PolicyImpactPreview(ctx, p.AccountID, u.EffectiveOld, u.EffectiveNew,
-				p.SessionID, p.UserID, s.now())
-			if err != nil {
+			if err := s.previewByRole(c, &pv, u.NewPolicy); err != nil {
 				return err
 			}
-			pv.Sessions, pv.People, pv.IncludesCurrent, pv.Yours = im.Sessions, im.People, im.IncludesCurrent, im.Yours
 		}
 	}
 	pv.Errors = ferrs
@@ -143,7 +141,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return renderFragmentOrPage(c, status, views.PolicyPreviewUpdate(pv), func() (templ.Component, error) {
-		card := s.policyCard(c, p.Overrides, p.Effective)
+		card := s.policyCard(c, p.Overrides, p.AccountEffective)
 		card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
 		return s.securityView(c, card)
 	})
@@ -171,11 +169,7 @@ func (s *Server) renderPolicyCard(c echo.Context, status int, card views.PolicyC
 // sign-out-everywhere counts up to countcache.TTL old (the confirmation counts
 // afresh).
 func (s *Server) securityView(c echo.Context, card views.PolicyCard) (templ.Component, error) {
-	n, err := s.recentAccountCounts(c)
-	if err != nil {
-		return nil, err
-	}
-	return views.SecurityView(views.Security{Page: s.page(c, "Security", "security"), Policy: card, Revoke: s.summaryOf(c, n)}), nil
+	return s.securityViewWith(c, card, s.rolePolicyCard(c, principal(c).Policy))
 }
 
 func savedMessage(e policy.Effective) string {

@@ -22,10 +22,14 @@ type securityBody struct {
 	IdleMinutesMax           int  `json:"idle_minutes_max"`
 	AbsoluteMinutesMin       int  `json:"absolute_minutes_min"`
 	AbsoluteMinutesMax       int  `json:"absolute_minutes_max"`
+
+	Roles map[string]roleSecurityBody `json:"roles"`
 }
 
-func (s *Server) securityBody(o policy.Overrides, eff policy.Effective) securityBody {
+func (s *Server) securityBody(pol policy.Policy) securityBody {
+	o, eff := pol.Account, s.settings.EffectivePolicy(pol.Account)
 	return securityBody{
+		Roles:                    s.rolesBody(pol),
 		IdleMinutes:              o.IdleMinutes,
 		AbsoluteMinutes:          o.AbsoluteMinutes,
 		EffectiveIdleMinutes:     eff.IdleMinutes,
@@ -40,11 +44,13 @@ func (s *Server) securityBody(o policy.Overrides, eff policy.Effective) security
 // apiGetSecurity is the account's policy: overrides, effective values, bounds.
 func (s *Server) apiGetSecurity(c echo.Context) error {
 	p := principal(c)
-	return c.JSON(http.StatusOK, s.securityBody(p.Overrides, p.Effective))
+	return c.JSON(http.StatusOK, s.securityBody(p.Policy))
 }
 
-// apiPatchSecurity changes the overrides: a field left out stays as it is,
-// null clears it. Same validation, sudo window and audit as the page.
+// apiPatchSecurity changes the account's overrides and its roles': a field
+// left out stays as it is, null clears it; the whole change is one
+// transaction and one audit row. Same validation, sudo window and audit as
+// the page.
 func (s *Server) apiPatchSecurity(c echo.Context) error {
 	p := principal(c)
 	change, err := decodePolicyPatch(c.Request().Body)
@@ -54,45 +60,46 @@ func (s *Server) apiPatchSecurity(c echo.Context) error {
 	if !s.inSudoWindow(c) {
 		// Nothing is saved without the password; the values are checked
 		// first so that a client learns about them before it is asked.
-		if _, err := s.settings.Apply(p.Overrides, change); err != nil {
+		if _, err := s.settings.ApplyPolicy(p.Policy, change); err != nil {
 			return err
 		}
 		return errReauthRequired
 	}
-	u, err := s.store.UpdateSessionPolicy(c.Request().Context(), p.AccountID, s.actor(c), s.settings, change)
+	u, err := s.store.UpdatePolicy(c.Request().Context(), p.AccountID, s.actor(c), s.settings, change)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.securityBody(u.New, u.EffectiveNew))
+	return c.JSON(http.StatusOK, s.securityBody(u.NewPolicy))
 }
 
 // decodePolicyPatch reads the body strictly: one JSON object (else 400) whose
 // keys are only idle_minutes and absolute_minutes, each at most once, each a
-// whole number or null (else 422 naming the field). Walking the tokens keeps
+// whole number or null, and roles (decodeRolesPatch), else 422 naming the
+// field by its path. Walking the tokens keeps
 // "absent" apart from "null" and catches repeated keys.
-func decodePolicyPatch(body io.Reader) (policy.Change, error) {
+func decodePolicyPatch(body io.Reader) (policy.PolicyChange, error) {
 	notObject := &Error{Status: http.StatusBadRequest, Code: "bad_request",
 		Message: `The body must be a JSON object, such as {"idle_minutes": 60, "absolute_minutes": 480}.`}
 	raw, err := readJSONObject(body, notObject.Message)
 	if err != nil {
-		return policy.Change{}, err
+		return policy.PolicyChange{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if _, err := dec.Token(); err != nil {
-		return policy.Change{}, notObject
+		return policy.PolicyChange{}, notObject
 	}
-	var change policy.Change
+	var change policy.PolicyChange
 	fields := map[string]string{}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return policy.Change{}, notObject
+			return policy.PolicyChange{}, notObject
 		}
 		key, _ := tok.(string)
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return policy.Change{}, notObject
+			return policy.PolicyChange{}, notObject
 		}
 		if seen[key] {
 			fields[key] = "appears more than once; give it once."
@@ -101,18 +108,20 @@ func decodePolicyPatch(body io.Reader) (policy.Change, error) {
 		seen[key] = true
 		switch key {
 		case policy.FieldIdle:
-			change.Idle, fields[key] = minutesValue(value)
+			change.Account.Idle, fields[key] = minutesValue(value)
 		case policy.FieldAbsolute:
-			change.Absolute, fields[key] = minutesValue(value)
+			change.Account.Absolute, fields[key] = minutesValue(value)
+		case policy.FieldRoles:
+			change.Roles = decodeRolesPatch(value, fields)
 		default:
-			fields[key] = "is not a known field; use idle_minutes and absolute_minutes."
+			fields[truncate(key, maxEchoedKey)] = "is not a known field; use idle_minutes, absolute_minutes and roles."
 		}
 		if fields[key] == "" {
 			delete(fields, key)
 		}
 	}
 	if len(fields) > 0 {
-		return policy.Change{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+		return policy.PolicyChange{}, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
 			Message: "Some fields are unknown or have the wrong type.", Fields: fields}
 	}
 	return change, nil

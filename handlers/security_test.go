@@ -127,7 +127,10 @@ func TestSecurityAPIShowsStrictDefaultsAndBounds(t *testing.T) {
 		t.Fatalf("GET: %d %s", res.StatusCode, res.Body)
 	}
 	want := `{"idle_minutes":null,"absolute_minutes":null,"effective_idle_minutes":30,"effective_absolute_minutes":20160,
-		"idle_minutes_min":5,"idle_minutes_max":43200,"absolute_minutes_min":60,"absolute_minutes_max":129600}`
+		"idle_minutes_min":5,"idle_minutes_max":43200,"absolute_minutes_min":60,"absolute_minutes_max":129600,
+		"roles":{
+			"owner":{"idle_minutes":null,"absolute_minutes":null,"effective_idle_minutes":30,"effective_absolute_minutes":20160},
+			"engineer":{"idle_minutes":null,"absolute_minutes":null,"effective_idle_minutes":30,"effective_absolute_minutes":20160}}}`
 	if !jsonEqual(t, []byte(res.Body), want) {
 		t.Errorf("GET body = %s, want %s", res.Body, want)
 	}

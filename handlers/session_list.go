@@ -79,13 +79,14 @@ func (s *Server) sessionList(c echo.Context, pg sessionPage, showPerson bool, pa
 }
 
 // sessionRow is one session as a list shows it to p: who, where, and when
-// and by which of p's limits it will end.
+// and by which limit of its person's role it will end.
 func sessionRow(row store.AccountSession, p *Principal, now time.Time, endBase string) views.SessionRow {
 	browser, system := describeSession(row.Client, row.UserAgent)
-	at, rule := policy.ExpiryOf(p.Effective, row.CreatedAt, row.LastSeenAt).At()
-	by := "after " + words.Minutes(p.Effective.IdleMinutes) + " without activity"
+	eff := p.EffectiveFor(row.UserRole)
+	at, rule := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt).At()
+	by := "after " + words.Minutes(eff.IdleMinutes) + " without activity"
 	if rule == policy.ReasonAbsolute {
-		by = "end of its " + words.Minutes(p.Effective.AbsoluteMinutes) + " lifetime"
+		by = "end of its " + words.Minutes(eff.AbsoluteMinutes) + " lifetime"
 	}
 	person := row.UserName
 	if person == "" {

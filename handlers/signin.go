@@ -125,7 +125,7 @@ func (s *Server) checkPassword(ctx context.Context, a signInAttempt) (store.User
 }
 
 // startSession creates the session of a checked sign-in, under the policy
-// of the user's account as it is now.
+// of the user's account and role as it is now.
 func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt) (signedIn, error) {
 	mint := newToken
 	if a.Client == store.ClientAPI {
@@ -139,6 +139,10 @@ func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt
 	if err != nil {
 		return signedIn{}, err
 	}
+	pol, err := s.store.AccountPolicy(ctx, u.AccountID)
+	if err != nil {
+		return signedIn{}, err
+	}
 	sess, err := s.store.CreateSession(ctx, store.NewSession{
 		AccountID: u.AccountID, UserID: u.ID, TokenHash: hash,
 		IP: a.IP, UserAgent: truncate(a.UserAgent, 512), Now: s.now(),
@@ -148,6 +152,6 @@ func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt
 		return signedIn{}, err
 	}
 	s.counts.Forget(u.AccountID)
-	return signedIn{token: token, policy: s.settings.EffectivePolicy(acct.Overrides()),
+	return signedIn{token: token, policy: s.settings.EffectiveForRole(pol.Account, pol.Role(u.Role)),
 		user: u, account: acct, session: sess}, nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"curfew/policy"
 )
 
@@ -54,36 +52,14 @@ func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
 	return a, notFound(err, "read account")
 }
 
-// UpdateSessionPolicy applies a policy change to the account as it is now:
-// it locks the account row, applies the change to the overrides it holds
-// (policy.Settings.Apply, which validates), and writes the new overrides and
-// one account.session_policy_update audit row in one transaction. A change
-// that alters nothing writes nothing; a refused one returns the
-// policy.FieldErrors with the update as it stood (Old and New the current
+// UpdateSessionPolicy applies a change of the account's own values: it is
+// UpdatePolicy with no role named, so the change is still checked against
+// every role's values (an account lifetime below the owners' idle timeout is
+// refused). A change that alters nothing writes nothing; a refused one returns
+// the policy.FieldErrors with the update as it stood (Old and New the current
 // overrides).
 func (s *Store) UpdateSessionPolicy(ctx context.Context, accountID int64, actor Actor, settings policy.Settings,
 	change policy.Change) (policy.Update, error) {
-	var u policy.Update
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
-		var a Account
-		if err := tx.GetContext(ctx, &a, `SELECT `+accountColumns+` FROM accounts WHERE id = $1 FOR UPDATE`, accountID); err != nil {
-			return notFound(err, "lock account")
-		}
-		var err error
-		if u, err = settings.Apply(a.Overrides(), change); err != nil || !u.Changed() {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET idle_minutes = $2, absolute_minutes = $3, updated_at = now() WHERE id = $1`,
-			accountID, u.New.IdleMinutes, u.New.AbsoluteMinutes); err != nil {
-			return fmt.Errorf("update session policy: %w", err)
-		}
-		payload := map[string]any{
-			"old":           u.Old,
-			"new":           u.New,
-			"effective_old": u.EffectiveOld,
-			"effective_new": u.EffectiveNew,
-		}
-		return insertAudit(ctx, tx, actor, ActionPolicyUpdate, payload)
-	})
-	return u, err
+	u, err := s.UpdatePolicy(ctx, accountID, actor, settings, policy.PolicyChange{Account: change})
+	return u.Update, err
 }

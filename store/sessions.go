@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -47,6 +48,9 @@ type AuthSession struct {
 	AccountName     string `db:"account_name"`
 	IdleMinutes     *int   `db:"idle_minutes"`
 	AbsoluteMinutes *int   `db:"absolute_minutes"`
+	// RolePolicies are the overrides the account set for its roles
+	// (role_policies), as one JSON object by role, or NULL when none.
+	RolePolicies []byte `db:"role_policies"`
 	// Seq orders sessions by creation; the account's sign-out-everywhere
 	// point ends every session up to AccountRevokedThrough except
 	// AccountRevokedKept.
@@ -72,6 +76,20 @@ func (a AuthSession) RevokedByAccount() (bool, policy.Reason) {
 // Overrides are the account's policy overrides at the time of the lookup.
 func (a AuthSession) Overrides() policy.Overrides {
 	return policy.Overrides{IdleMinutes: a.IdleMinutes, AbsoluteMinutes: a.AbsoluteMinutes}
+}
+
+// Policy is the account's whole policy at the time of the lookup: its own
+// overrides and every role's, so pages can tell what applies to each session
+// without another query.
+func (a AuthSession) Policy() (policy.Policy, error) {
+	p := policy.Policy{Account: a.Overrides()}
+	if a.RolePolicies == nil {
+		return p, nil
+	}
+	if err := json.Unmarshal(a.RolePolicies, &p.Roles); err != nil {
+		return policy.Policy{}, fmt.Errorf("read role policies of account %d: %w", a.AccountID, err)
+	}
+	return p, nil
 }
 
 // NewSession is what sign-in knows about a session it starts.
@@ -121,7 +139,8 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 }
 
 // SessionByTokenHash is the hot-path lookup: one indexed read joining the
-// session's user and account. Revoked sessions are returned too, so the caller
+// session's user, its account and the overrides of the account's roles (the
+// caller's among them). Revoked sessions are returned too, so the caller
 // can tell the person why they were signed out.
 func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthSession, error) {
 	var a AuthSession
@@ -133,11 +152,14 @@ func (s *Store) SessionByTokenHash(ctx context.Context, tokenHash []byte) (AuthS
 // for the test of its plan. The session's person is in its account by a
 // foreign key (sessions_user_in_account), so users is joined by id alone,
 // which keeps even the generic plan on a unique index of users, whatever the
-// size of the account.
+// size of the account. The roles' overrides are a few rows found by
+// role_policies' primary key, and NULL (nothing to decode) when none is set.
 const SessionByTokenHashSQL = `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
 			s.authenticated_at, s.revoked_at, s.revoked_reason, s.revoked_after_minutes, s.ip, s.user_agent, s.client,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role,
 			a.name AS account_name, a.idle_minutes, a.absolute_minutes,
+			(SELECT jsonb_object_agg(rp.role, jsonb_build_object('idle_minutes', rp.idle_minutes, 'absolute_minutes', rp.absolute_minutes))
+				FROM role_policies rp WHERE rp.account_id = s.account_id) AS role_policies,
 			s.seq, a.sessions_revoked_through, a.sessions_revoked_kept, a.sessions_revoked_reason
 		FROM sessions s
 		JOIN users u ON u.id = s.user_id

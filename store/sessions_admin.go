@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -28,12 +29,17 @@ const (
 type ActiveAt struct {
 	Now    time.Time
 	Policy policy.Effective
+	// Roles, when set, are the limits of each role: a session is then active
+	// under its person's role's limits, and Policy is not used.
+	Roles map[string]policy.Effective
 }
 
 // activeSessions is the SQL test for ActiveAt; $2 is Now, $3 and $4 the idle
 // and absolute limits in minutes, and the account id is always $1. Sessions
 // that the account's last sign-out-everywhere ended, but that are not marked
-// yet, are left out too.
+// yet, are left out too. It is for an ActiveAt whose roles all have the same
+// limits; activeSessionsByRole is for one whose roles differ (see
+// ActiveAt.activeSQL).
 const activeSessions = liveSessions + ` AND ` + notRevokedByAccount
 
 // liveSessions is activeSessions without the account's revocation point.
@@ -41,13 +47,81 @@ const liveSessions = `s.account_id = $1 AND s.revoked_at IS NULL
 	AND s.last_seen_at > $2::timestamptz - make_interval(mins => $3::int)
 	AND s.created_at > $2::timestamptz - make_interval(mins => $4::int)`
 
+// activeSessionsByRole and liveSessionsByRole hold each session to its
+// person's role's limits: $3 and $4 are JSON objects of minutes by role, the
+// longest under "*". The longest bound the index range, as in liveSessions;
+// then each session's person is read by primary key for its role's limits.
+// (A separate text, so that accounts with no role values keep the plain
+// plan: the subplan's cost steers the planner off the bitmap scan.)
+const activeSessionsByRole = liveSessionsByRole + ` AND ` + notRevokedByAccount
+
+const liveSessionsByRole = `s.account_id = $1 AND s.revoked_at IS NULL
+	AND s.last_seen_at > $2::timestamptz - make_interval(mins => (SELECT ($3::jsonb ->> '*')::int))
+	AND s.created_at > $2::timestamptz - make_interval(mins => (SELECT ($4::jsonb ->> '*')::int))
+	AND EXISTS (SELECT 1 FROM users ru WHERE ru.id = s.user_id
+		AND s.last_seen_at > $2::timestamptz - make_interval(mins => coalesce(($3::jsonb ->> ru.role)::int, ($3::jsonb ->> '*')::int))
+		AND s.created_at > $2::timestamptz - make_interval(mins => coalesce(($4::jsonb ->> ru.role)::int, ($4::jsonb ->> '*')::int)))`
+
 // notRevokedByAccount keeps sessions after the account's revocation point, and
 // the one session it kept. The subqueries run once per statement.
 const notRevokedByAccount = `(s.seq > (SELECT sessions_revoked_through FROM accounts WHERE id = $1)
 	OR s.id = (SELECT sessions_revoked_kept FROM accounts WHERE id = $1))`
 
 func (a ActiveAt) args(accountID int64) []any {
-	return []any{accountID, a.Now, a.Policy.IdleMinutes, a.Policy.AbsoluteMinutes}
+	loosest, byRole := a.limits()
+	if byRole == nil {
+		return []any{accountID, a.Now, loosest.IdleMinutes, loosest.AbsoluteMinutes}
+	}
+	idles, absolutes := map[string]int{"*": loosest.IdleMinutes}, map[string]int{"*": loosest.AbsoluteMinutes}
+	for role, e := range byRole {
+		idles[role], absolutes[role] = e.IdleMinutes, e.AbsoluteMinutes
+	}
+	i, _ := json.Marshal(idles)
+	b, _ := json.Marshal(absolutes)
+	return []any{accountID, a.Now, string(i), string(b)}
+}
+
+// activeSQL and liveSQL are activeSessions and liveSessions, or their by-role
+// forms when the roles' limits differ; args gives each its parameters.
+func (a ActiveAt) activeSQL() string {
+	if _, byRole := a.limits(); byRole != nil {
+		return activeSessionsByRole
+	}
+	return activeSessions
+}
+
+func (a ActiveAt) liveSQL() string {
+	if _, byRole := a.limits(); byRole != nil {
+		return liveSessionsByRole
+	}
+	return liveSessions
+}
+
+// Limits says every limit the test applies, in one comparable string, for
+// caches of its results.
+func (a ActiveAt) Limits() string {
+	return fmt.Sprint(a.args(0)[2:])
+}
+
+// limits are the longest limits of any role (Policy when Roles is not set),
+// and the roles whose limits are shorter, nil when there is none.
+func (a ActiveAt) limits() (loosest policy.Effective, byRole map[string]policy.Effective) {
+	if len(a.Roles) == 0 {
+		return a.Policy, nil
+	}
+	for _, e := range a.Roles {
+		loosest.IdleMinutes = max(loosest.IdleMinutes, e.IdleMinutes)
+		loosest.AbsoluteMinutes = max(loosest.AbsoluteMinutes, e.AbsoluteMinutes)
+	}
+	for role, e := range a.Roles {
+		if e != loosest {
+			if byRole == nil {
+				byRole = map[string]policy.Effective{}
+			}
+			byRole[role] = e
+		}
+	}
+	return loosest, byRole
 }
 
 // AccountSession is a session with the person it belongs to.
@@ -82,7 +156,7 @@ type ActiveSessionsQuery struct {
 // a person looking for recent activity looks first.
 func (s *Store) ActiveSessions(ctx context.Context, q ActiveSessionsQuery) ([]AccountSession, error) {
 	args := q.Active.args(q.AccountID)
-	where := activeSessions
+	where := q.Active.activeSQL()
 	if q.UserID != 0 {
 		args = append(args, q.UserID)
 		where += fmt.Sprintf(" AND s.user_id = $%d", len(args))
@@ -121,7 +195,7 @@ type SessionCounts struct {
 func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64, active ActiveAt, exceptID string) (SessionCounts, error) {
 	var c SessionCounts
 	args := append(active.args(accountID), nullUUID(exceptID), userID)
-	if err := s.getHot(ctx, &c, countActiveSessionsSQL, args...); err != nil {
+	if err := s.getHot(ctx, &c, countActiveSessionsSQL(active), args...); err != nil {
 		return SessionCounts{}, fmt.Errorf("count active sessions: %w", err)
 	}
 	return c, nil
@@ -131,12 +205,14 @@ func (s *Store) CountActiveSessions(ctx context.Context, accountID, userID int64
 // sign-out-everywhere confirmation, so it is prepared.
 // Grouping by person first is one hash aggregate; count(DISTINCT) would sort
 // every session twice.
-const countActiveSessionsSQL = `SELECT coalesce(sum(n), 0) AS sessions, count(*) AS people,
+func countActiveSessionsSQL(active ActiveAt) string {
+	return `SELECT coalesce(sum(n), 0) AS sessions, count(*) AS people,
 		coalesce(sum(n - mine), 0) AS other_sessions, count(*) FILTER (WHERE n > mine) AS other_people
 	FROM (SELECT count(*) AS n, count(*) FILTER (WHERE s.id = $5::uuid) AS mine
 		FROM sessions s
-		WHERE ` + activeSessions + ` AND ($6::bigint = 0 OR s.user_id = $6)
+		WHERE ` + active.activeSQL() + ` AND ($6::bigint = 0 OR s.user_id = $6)
 		GROUP BY s.user_id) AS per_person`
+}
 
 // Revoked is the outcome of ending sessions in bulk.
 type Revoked struct {
@@ -187,7 +263,7 @@ func (s *Store) RevokeAccountSessions(ctx context.Context, actor Actor, scope, c
 		err := tx.QueryRowxContext(ctx, `SELECT coalesce(sum(n), 0), count(*), coalesce(bool_or(mine), false)
 			FROM (SELECT count(*) AS n, bool_or(s.id = $6::uuid) AS mine
 				FROM sessions s
-				WHERE `+activeSessions+` AND ($5::uuid IS NULL OR s.id <> $5::uuid)
+				WHERE `+active.activeSQL()+` AND ($5::uuid IS NULL OR s.id <> $5::uuid)
 				GROUP BY s.user_id) AS per_person`, args...).
 			Scan(&r.Count, &r.People, &r.IncludesCaller)
 		if err != nil {
@@ -235,7 +311,7 @@ func markRevoked(ctx context.Context, q sqlx.ExecerContext, accountID int64, act
 		FROM accounts a
 		WHERE a.id = $1 AND t.account_id = $1 AND t.id IN (
 			SELECT s.id FROM sessions s, accounts p
-			WHERE `+liveSessions+` AND p.id = $1
+			WHERE `+active.liveSQL()+` AND p.id = $1
 			  AND s.seq <= p.sessions_revoked_through AND s.id IS DISTINCT FROM p.sessions_revoked_kept
 			LIMIT $5)`, args...)
 	if err != nil {
@@ -252,7 +328,7 @@ func (s *Store) RevokeOwnOtherSessions(ctx context.Context, actor Actor, callerS
 		args := append(active.args(actor.AccountID), actor.UserID, nullUUID(callerSessionID))
 		err := tx.GetContext(ctx, &n, `WITH ended AS (
 				UPDATE sessions s SET revoked_at = $2, revoked_reason = '`+string(policy.ReasonLogout)+`'
-				WHERE `+activeSessions+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
+				WHERE `+active.activeSQL()+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
 				RETURNING s.id)
 			SELECT count(*) FROM ended`, args...)
 		if err != nil {

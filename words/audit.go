@@ -111,7 +111,8 @@ func failedSignIn(e AuditEvent, p payload, actor string) Sentence {
 }
 
 // policyChange describes each limit whose override changed, from the value in
-// force before to the value in force after, marking defaults.
+// force before to the value in force after, marking defaults, then what
+// changed for roles (roleChanges).
 func policyChange(p payload) string {
 	var parts []string
 	for _, f := range []struct{ key, label string }{
@@ -128,10 +129,14 @@ func policyChange(p payload) string {
 		parts = append(parts, f.label+" from "+limit(oldV, oldSet, effOld, effOldOK)+
 			" to "+limit(newV, newSet, effNew, effNewOK))
 	}
-	if len(parts) == 0 {
+	cs := roleChanges(p)
+	if len(parts) > 0 {
+		cs = append([]string{"changed " + strings.Join(parts, " and ")}, cs...)
+	}
+	if len(cs) == 0 {
 		return "updated the session policy"
 	}
-	return "changed " + strings.Join(parts, " and ")
+	return clauses(cs)
 }
 
 // limit is one side of a change: the override, or the default in force then

@@ -32,6 +32,9 @@ type Key struct {
 	RevokedThrough int64
 	RevokedKept    string
 	Policy         policy.Effective
+	// Limits are every role's limits (store.ActiveAt.Limits), so a change of
+	// one role's values shows at once too.
+	Limits string
 }
 
 // Cache keeps recent sign-out-everywhere counts per owner session
