@@ -118,8 +118,11 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	incomplete := form.stillTyping(ferrs)
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
-	if len(ferrs) == 0 {
+	if incomplete && len(ferrs) == 0 {
+		pv.State = views.PreviewIncomplete
+	} else if len(ferrs) == 0 {
 		u, err := s.settings.Apply(p.Overrides, form.change())
 		switch {
 		case errors.As(err, &ferrs):
