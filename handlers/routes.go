@@ -53,6 +53,8 @@ func (s *Server) routes(e *echo.Echo) error {
 	me.GET("/me/sessions", s.mySessionsPage)
 	me.POST("/me/sessions/:id/revoke", s.revokeMySession)
 	me.POST("/me/sessions/revoke-others", s.revokeMyOtherSessions)
+	me.GET("/me/sessions/:id/revoke", seeOther("/me/sessions"))
+	me.GET("/me/sessions/revoke-others", seeOther("/me/sessions"))
 
 	// Owners only.
 	owner := app.Group("", s.requireSession, s.requireOwner, requireStorableText)
@@ -64,6 +66,10 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.GET("/settings/security/revoke-sessions", s.revokeSection)
 	owner.POST("/settings/security/revoke-sessions/confirm", s.confirmRevokeSessions)
 	owner.POST("/settings/security/revoke-sessions", s.revokeSessions)
+	owner.GET("/settings/security/policy", seeOther("/settings/security#policy-card"))
+	owner.GET("/settings/security/policy/preview", seeOther("/settings/security#policy-card"))
+	owner.GET("/settings/security/sessions/:id/revoke", seeOther("/settings/security/sessions"))
+	owner.GET("/settings/security/revoke-sessions/confirm", seeOther("/settings/security#revoke-section"))
 	owner.GET("/settings/audit", s.auditPage)
 	owner.GET("/settings/audit/export", s.auditExport)
 	owner.GET("/api/accounts/me/security", s.apiGetSecurity)
