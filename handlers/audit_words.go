@@ -7,15 +7,16 @@ import (
 
 // auditWords says how the log speaks of each action the store records.
 var auditWords = map[string]words.Audit{
-	store.ActionPolicyUpdate:      words.PolicyChanged,
-	store.ActionSessionsRevoke:    words.SessionsSignedOut,
-	store.ActionSessionRevoke:     words.SessionEnded,
-	store.ActionOwnSessionsRevoke: words.OwnSessionsSignedOut,
-	store.ActionLogin:             words.SignedIn,
-	store.ActionLoginFailed:       words.SignInFailed,
-	store.ActionLogout:            words.SignedOut,
-	store.ActionAccessForbidden:   words.AccessRefused,
-	store.ActionReauth:            words.PasswordConfirmed,
+	store.ActionPolicyUpdate:         words.PolicyChanged,
+	store.ActionSessionsRevoke:       words.SessionsSignedOut,
+	store.ActionSessionRevoke:        words.SessionEnded,
+	store.ActionOwnSessionsRevoke:    words.OwnSessionsSignedOut,
+	store.ActionPersonSessionsRevoke: words.PersonSignedOut,
+	store.ActionLogin:                words.SignedIn,
+	store.ActionLoginFailed:          words.SignInFailed,
+	store.ActionLogout:               words.SignedOut,
+	store.ActionAccessForbidden:      words.AccessRefused,
+	store.ActionReauth:               words.PasswordConfirmed,
 }
 
 func auditWordsFor(action string) words.Audit {

@@ -63,6 +63,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.POST("/settings/security/policy/preview", s.previewPolicy)
 	owner.GET("/settings/security/sessions", s.accountSessionsPage)
 	owner.POST("/settings/security/sessions/:id/revoke", s.revokeAccountSession)
+	owner.POST("/settings/security/people/:id/revoke-sessions", s.revokePersonSessions)
 	owner.GET("/settings/security/revoke-sessions", s.revokeSection)
 	owner.POST("/settings/security/revoke-sessions/confirm", s.confirmRevokeSessions)
 	owner.POST("/settings/security/revoke-sessions", s.revokeSessions)
@@ -77,6 +78,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.POST("/api/accounts/me/security/revoke-sessions", s.apiRevokeSessions)
 	owner.GET("/api/accounts/me/sessions", s.apiAccountSessions)
 	owner.DELETE("/api/accounts/me/sessions/:id", s.apiDeleteAccountSession)
+	owner.DELETE("/api/accounts/me/people/:id/sessions", s.apiRevokePersonSessions)
 	owner.GET("/api/accounts/me/audit", s.apiAudit)
 
 	// Last, replacing the catch-alls the groups registered: a path no route
