@@ -3,6 +3,7 @@ package words_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"curfew/words"
 )
@@ -73,5 +74,21 @@ func TestInUnit(t *testing.T) {
 	}
 	if got := words.Between(5, 43200); got != "between 5 minutes and 30 days" {
 		t.Errorf("Between = %q", got)
+	}
+}
+
+func TestWhen(t *testing.T) {
+	now := time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2026, 3, 10, 12, 4, 59, 0, time.UTC), "Tue 10 Mar, 12:04 UTC"},
+		{time.Date(2026, 3, 10, 13, 4, 0, 0, time.FixedZone("CET", 3600)), "Tue 10 Mar, 12:04 UTC"},
+		{time.Date(2025, 12, 31, 23, 59, 0, 0, time.UTC), "Wed 31 Dec 2025, 23:59 UTC"},
+	} {
+		if got := words.When(tt.t, now); got != tt.want {
+			t.Errorf("When(%v) = %q, want %q", tt.t, got, tt.want)
+		}
 	}
 }

@@ -299,6 +299,12 @@
     timeZoneName: "short",
   });
   var dateOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+  var thisYear = new Date().getFullYear();
+  function shortFormat(d) {
+    var o = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    if (d.getFullYear() !== thisYear) o.year = "numeric";
+    return new Intl.DateTimeFormat(undefined, o).format(d);
+  }
 
   function localTimes() {
     document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {
@@ -308,6 +314,8 @@
       if (el.hasAttribute("title")) el.title = exact.format(d);
       if (el.hasAttribute("data-local-text")) {
         el.textContent = exact.format(d);
+      } else if (el.hasAttribute("data-local-short")) {
+        el.textContent = shortFormat(d);
       } else if (/^\d{1,2} [A-Z][a-z]{2} \d{4}$/.test(el.textContent.trim())) {
         el.textContent = dateOnly.format(d);
       }
