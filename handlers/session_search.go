@@ -52,8 +52,15 @@ func readSessionFilter(c echo.Context, states ...string) (sessionFilter, error) 
 		f.State = stateActive
 	}
 	if len(fields) > 0 {
+		var msgs []string
+		if m := fields["q"]; m != "" {
+			msgs = append(msgs, "The search (q) "+m+".")
+		}
+		if m := fields["state"]; m != "" {
+			msgs = append(msgs, "The list (state) "+m+".")
+		}
 		return f, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-			Message: "Some query parameters need fixing.", Fields: fields}
+			Message: strings.Join(msgs, " "), Fields: fields}
 	}
 	return f, nil
 }
