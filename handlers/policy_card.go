@@ -20,13 +20,14 @@ func (s *Server) policyCard(c echo.Context, o policy.Overrides, eff policy.Effec
 	}
 	fills, unreachable := s.quickFills(eff)
 	return views.PolicyCard{
-		CSRF:      csrfToken(c),
-		Effective: eff,
-		Overrides: o,
-		Settings:  s.settings,
+		CSRF:         csrfToken(c),
+		Effective:    eff,
+		Overrides:    o,
+		Settings:     s.settings,
 		Form:         formValues(preset, eff),
 		NeedPassword: !s.inSudoWindow(c),
 		Standings:    standings(eff),
+		Summary:      standingSummary(eff),
 		QuickFills:   fills,
 		Unreachable:  words.List(unreachable),
 	}
