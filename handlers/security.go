@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -27,7 +28,7 @@ func (s *Server) securityPage(c echo.Context) error {
 	card := s.policyCard(c, p.Overrides, p.Effective)
 	switch c.QueryParam("status") {
 	case statusSaved:
-		card.Status = savedMessage(card.Effective)
+		card.Status = savedMessage(card.Effective) + endedNote(savedEnded(c))
 	case statusUnchanged:
 		card.Status = msgUnchanged
 	}
@@ -62,6 +63,16 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		card.Errors = ferrs
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
+	im, err := s.policyImpactOf(c, change)
+	if err != nil {
+		return err
+	}
+	if im.Sessions > 0 {
+		if im.Sessions > confirmedEnd(c) {
+			return s.askToConfirmEnd(c, card, im)
+		}
+		card.Preview = confirmEndPreview(im) // kept if the password is asked for
+	}
 	if err := s.sudo(c, form.Password); err != nil {
 		return s.askForPassword(c, card, err)
 	}
@@ -81,10 +92,14 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		if !u.Changed() {
 			outcome = statusUnchanged
 		}
-		return c.Redirect(http.StatusSeeOther, "/settings/security?status="+outcome)
+		target := "/settings/security?status=" + outcome
+		if im.Sessions > 0 && u.Changed() {
+			target += "&ended=" + strconv.Itoa(im.Sessions)
+		}
+		return c.Redirect(http.StatusSeeOther, target)
 	}
 	card = s.policyCard(c, u.New, u.EffectiveNew)
-	card.Status = savedMessage(card.Effective)
+	card.Status = savedMessage(card.Effective) + endedNote(im.Sessions)
 	if !u.Changed() {
 		card.Status = msgUnchanged
 	}
@@ -138,6 +153,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 				return err
 			}
 			pv.Sessions, pv.People, pv.IncludesCurrent, pv.Yours = im.Sessions, im.People, im.IncludesCurrent, im.Yours
+			pv.Save = policySave(im, false)
 		}
 	}
 	pv.Errors = ferrs
