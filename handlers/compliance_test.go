@@ -43,7 +43,7 @@ func TestPolicyCardShowsStandingAgainstStandards(t *testing.T) {
 	}
 }
 
-// TestQuickFillWithoutJavaScript: a quick-fill button submits a GET form; the
+// TestQuickFillWithoutJavaScript: a quick-fill is a link to the page; the
 // page comes back with Custom chosen, the standard's limits in the inputs and
 // a message that nothing is saved, and nothing is.
 func TestQuickFillWithoutJavaScript(t *testing.T) {
@@ -53,13 +53,9 @@ func TestQuickFillWithoutJavaScript(t *testing.T) {
 	c := srv.Login(t, team.Owner.Email, apptest.Password)
 
 	doc := htmlDoc(t, c.Get("/settings/security").Body)
-	button := nodeByTestID(t, doc, "quick-fill-pci-dss")
-	if attrOf(button, "type") != "submit" || attrOf(button, "name") != "fill" || attrOf(button, "value") != "pci-dss" {
-		t.Fatalf("the PCI quick-fill is not a submit button of fill=pci-dss: %s", renderNode(button))
-	}
-	form := nodeByID(t, doc, "policy-quickfill")
-	if attrOf(form, "method") != "get" || !strings.HasPrefix(attrOf(form, "action"), "/settings/security") {
-		t.Fatalf("the quick-fill form: %s", renderNode(form))
+	link := nodeByTestID(t, doc, "quick-fill-pci-dss")
+	if link.Data != "a" || attrOf(link, "href") != "/settings/security?fill=pci-dss#policy-card" {
+		t.Fatalf("the PCI quick-fill is not a link to the filled form: %s", renderNode(link))
 	}
 
 	tests := []struct {

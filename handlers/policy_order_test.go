@@ -39,8 +39,9 @@ func TestPolicyCardPutsTheDecisionFirst(t *testing.T) {
 	if cls := attrOf(nodeByTestID(t, doc, "quick-fills"), "class"); !strings.Contains(cls, "group-has-[#policy-preset-strict:checked]:hidden") {
 		t.Errorf("quick-fills are shown under Strict: class %q", cls)
 	}
-	if got := attrOf(nodeByTestID(t, doc, "quick-fill-pci-dss"), "form"); got != "policy-quickfill" {
-		t.Errorf("a quick-fill submits form %q, want policy-quickfill", got)
+	// Inside the policy form, Save stays its only submit button.
+	if n := strings.Count(renderNode(nodeByTestID(t, doc, "policy-form")), `type="submit"`); n != 1 {
+		t.Errorf("the policy form has %d submit buttons, want 1 (Save)", n)
 	}
 	// In proportion: one neutral line, the standards behind a <details>.
 	want := "Meets NIST AAL1; longer than NIST AAL2, NIST AAL3, NIST AAL2 (rev. 3) and PCI DSS 8.2.8 allow."
