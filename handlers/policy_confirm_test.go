@@ -32,7 +32,7 @@ func TestPolicySaveThatEndsSessionsIsConfirmed(t *testing.T) {
 	strict := url.Values{"preset": {"strict"}}
 
 	pv := owner.PostFormHTMX("/settings/security/policy/preview", strict)
-	if !strings.Contains(pv.Body, `id="policy-save"`) || !strings.Contains(pv.Body, "hx-swap-oob") || !strings.Contains(pv.Body, "Save and end 1 session…") {
+	if !strings.Contains(pv.Body, `id="policy-save"`) || !strings.Contains(pv.Body, "hx-swap-oob") || !strings.Contains(pv.Body, "Save and end 1 session…") || !strings.Contains(pv.Body, `class="btn-danger"`) {
 		t.Errorf("preview does not put the count on the save button:\n%s", pv.Body)
 	}
 
