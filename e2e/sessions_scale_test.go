@@ -57,6 +57,19 @@ func TestSessionsTableHoldsItsShape(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=session-ended]`)),
 	)
 	browserWaitFor(t, ctx, `document.querySelector("[data-testid=sessions-summary]").textContent.includes("1 active session of 1 person")`)
+
+	// The grouped list and the ledger pass axe in light and dark.
+	for _, scheme := range []string{"light", "dark"} {
+		setColorScheme(t, ctx, scheme)
+		for _, state := range []string{"people", "ended"} {
+			do(t, ctx, chromedp.Navigate(srv.URL+"/settings/security/sessions?state="+state), chromedp.WaitVisible(chromedp.CSS(`[data-testid=session-tabs]`)))
+			wantAccessible(t, ctx, "sessions, "+state+", "+scheme)
+		}
+	}
+	do(t, ctx, chromedp.Navigate(srv.URL+"/settings/security/sessions?state=people"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=person-only-this]`)))
+	if browserTrue(t, ctx, `!!document.querySelector("[data-testid=person-end]")`) {
+		t.Error("the owner's row offers to sign out a session that is not there")
+	}
 }
 
 // TestPolicySaveAsksBeforeEndingSessions: choosing a policy that ends a

@@ -264,6 +264,10 @@ func TestSignOutPerson(t *testing.T) {
 	if len(rows) != 1 || rows[0]["user_id"] != float64(team.Engineer.ID) || rows[0]["revoked_count"] != float64(2) {
 		t.Errorf("audit rows %v, want one with user_id and revoked_count 2", rows)
 	}
+	audit := owner.Get("/settings/audit")
+	if !strings.Contains(audit.Body, "out of 2 sessions") || !strings.Contains(audit.Body, "Person signed out") {
+		t.Error("the audit log does not say who was signed out of how many sessions, or lacks the filter")
+	}
 	var by []int64
 	db.Select(&by, `SELECT revoked_by_user_id FROM sessions WHERE user_id = $1`, team.Engineer.ID)
 	if len(by) != 2 || by[0] != team.Owner.ID || by[1] != team.Owner.ID {
