@@ -131,6 +131,9 @@ func TestAuditDateRangeRefusesBadDates(t *testing.T) {
 			if findHTML(doc, func(n *html.Node) bool { return htmlAttr(n, "data-testid") == "audit-filters" }) == nil {
 				t.Error("the page with the message has no filters to fix it with")
 			}
+			if strings.Contains(page.Body, "No events match") || !strings.Contains(page.Body, "Fix the filter above to see events.") {
+				t.Error("a bad filter reads as an empty result")
+			}
 		})
 	}
 }

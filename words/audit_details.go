@@ -67,7 +67,12 @@ func Details(e AuditEvent) []Detail {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if v := detailValue(k, p[k]); v != "" {
+		v := detailValue(k, p[k])
+		switch {
+		case v == "":
+		case k == "method" && strings.ToUpper(v) != v:
+			out = append(out, Detail{"Sign-in method", v}) // "password", "token"; an HTTP method is upper case
+		default:
 			out = append(out, Detail{detailLabel(k), v})
 		}
 	}

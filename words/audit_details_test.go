@@ -56,6 +56,8 @@ func TestAuditDetails(t *testing.T) {
 			[]words.Detail{{"Request", "GET"}, {"Address", "/settings/audit"}}},
 		{"unknown keys", `{"some_flag":true,"nested":{"a":1},"nothing":null}`,
 			[]words.Detail{{"Nested", `{"a":1}`}, {"Some flag", "yes"}}},
+		{"sign-in", `{"method":"password","session_id":"s1"}`,
+			[]words.Detail{{"Sign-in method", "password"}, {"Session", "s1"}}},
 		{"empty", `{}`, nil},
 		{"not an object", `[1]`, nil},
 	}
