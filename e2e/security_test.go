@@ -60,8 +60,12 @@ func TestPolicyCardValidatesPreviewsAndSavesWithoutReloading(t *testing.T) {
 	wantNoReload(t, ctx)
 	screenshot(t, ctx, "policy-preview")
 
+	// The change ends a session: the first press asks, the second saves.
+	waitHTMX(t, ctx, `[data-testid=policy-save]`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-save]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-confirm-end]`)))
+	waitHTMX(t, ctx, `[data-testid=policy-save]`)
 	do(t, ctx,
-		chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=policy-save]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-saved]`)),
 	)
 	if got := text(t, ctx, `[data-testid=policy-saved]`); !strings.HasPrefix(got, "Saved.") {
