@@ -20,14 +20,16 @@ func searchPattern(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
-// searchSessionsSQL tests a session row s and its person u against the
-// pattern in parameter $n: the person's name and email, the user agent text,
-// the IP, and "API client" for sessions of API clients (what the lists call
-// them). It runs over the account's sessions that the other conditions left,
-// which the account's partial indexes bound.
+// searchSessionsSQL tests a session row s of account $1 against the pattern
+// in parameter $n: its person's name and email (matched once per person of
+// the account, not once per session), the user agent text, the IP, and "API
+// client" for sessions of API clients (what the lists call them). It runs
+// over the account's sessions that the other conditions left, which the
+// account's partial indexes bound.
 func searchSessionsSQL(n int) string {
 	p := fmt.Sprintf("$%d", n)
-	return `(u.email ILIKE ` + p + ` ESCAPE '\' OR u.name ILIKE ` + p + ` ESCAPE '\'
+	return `(s.user_id IN (SELECT m.id FROM users m WHERE m.account_id = $1
+			AND (m.email ILIKE ` + p + ` ESCAPE '\' OR m.name ILIKE ` + p + ` ESCAPE '\'))
 		OR s.user_agent ILIKE ` + p + ` ESCAPE '\' OR s.ip ILIKE ` + p + ` ESCAPE '\'
 		OR (s.client = '` + ClientAPI + `' AND 'API client' ILIKE ` + p + ` ESCAPE '\'))`
 }
