@@ -40,6 +40,9 @@ func TestPolicyLimitsWithUnits(t *testing.T) {
 	if !evaluate(t, ctx, `document.getElementById("policy-idle-error").textContent === ""`) {
 		t.Error("an emptied field is flagged while the owner is still typing")
 	}
+	// Leaving it empty is flagged.
+	evaluate(t, ctx, `(document.getElementById("policy-idle").blur(), true)`)
+	waitFor(t, ctx, `document.getElementById("policy-idle-error").textContent === "Enter the idle timeout."`)
 
 	// Saving with a bad value: the focus lands on the field, which says why.
 	typeInto(t, ctx, "#policy-idle", "2")

@@ -24,6 +24,7 @@ const (
 	fieldPassword     = "password"
 	fieldIdleUnit     = "idle_unit"
 	fieldAbsoluteUnit = "absolute_unit"
+	fieldLeft         = "_left"
 )
 
 // policyForm is the policy card's form as posted: the raw values, kept to show
@@ -37,6 +38,9 @@ type policyForm struct {
 	Password     string
 	idle         int
 	absolute     int
+	// left names the limit whose input the owner just left (app.js sends
+	// it with the preview a blur asks for): an empty one is flagged then.
+	left string
 }
 
 // values is the form as the card shows it back.
@@ -69,6 +73,7 @@ func parsePolicyForm(form url.Values, s policy.Settings) (policyForm, policy.Fie
 
 		IdleUnit:     first(form[fieldIdleUnit]),
 		AbsoluteUnit: first(form[fieldAbsoluteUnit]),
+		left:         first(form[fieldLeft]),
 	}
 	errs := policy.FieldErrors{}
 	switch {
@@ -161,8 +166,8 @@ func (f policyForm) change() policy.Change {
 
 // stillTyping takes the "Enter the …" of an empty limit out of a live
 // preview's errors: an owner who has just cleared a field to type a new value
-// is not told off for it (saving still is). It reports whether a limit of
-// Custom is empty, so that the preview waits for it.
+// is not told off for it (leaving the field or saving still is). It reports
+// whether a limit of Custom is empty, so that the preview waits for it.
 func (f policyForm) stillTyping(errs policy.FieldErrors) bool {
 	if f.Preset != presetCustom {
 		return false
@@ -170,6 +175,9 @@ func (f policyForm) stillTyping(errs policy.FieldErrors) bool {
 	empty := false
 	for field, v := range map[string]string{policy.FieldIdle: f.Idle, policy.FieldAbsolute: f.Absolute} {
 		if strings.TrimSpace(v) == "" {
+			if field == f.left {
+				continue
+			}
 			delete(errs, field)
 			empty = true
 		}

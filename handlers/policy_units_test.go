@@ -123,6 +123,13 @@ func TestPolicyPreviewDoesNotFlagAnEmptyFieldWhileTyping(t *testing.T) {
 	if got := nodeText(nodeByID(t, htmlDoc(t, res.Body), "policy-absolute-error")); res.StatusCode != http.StatusUnprocessableEntity || got == "" {
 		t.Errorf("bad absolute while idle is empty: %d %q", res.StatusCode, got)
 	}
+	// Leaving the empty field (app.js names it in _left) flags it.
+	left := customForm("", "8h")
+	left.Set("_left", "idle_minutes")
+	res = c.PostFormHTMX("/settings/security/policy/preview", left)
+	if got := nodeText(nodeByID(t, htmlDoc(t, res.Body), "policy-idle-error")); res.StatusCode != http.StatusUnprocessableEntity || got != "Enter the idle timeout." {
+		t.Errorf("preview after leaving the empty idle: %d %q", res.StatusCode, got)
+	}
 	res = c.PostForm("/settings/security/policy", customForm("", "8h"))
 	if got := nodeText(nodeByID(t, htmlDoc(t, res.Body), "policy-idle-error")); res.StatusCode != http.StatusUnprocessableEntity || got != "Enter the idle timeout." {
 		t.Errorf("save with empty idle: %d %q", res.StatusCode, got)

@@ -257,6 +257,15 @@
   document.addEventListener("input", onEdit);
   document.addEventListener("change", onEdit);
 
+  // The preview a limit's blur asks for names the field just left, so that
+  // the server flags it if it is empty; while typing it does not.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var e = evt.detail.triggeringEvent;
+    if (e && e.type === "blur" && evt.detail.elt.hasAttribute("data-limit-input")) {
+      evt.detail.parameters["_left"] = evt.detail.elt.name;
+    }
+  });
+
   // A quick-fill puts a standard's limits in the Custom inputs, says so, and
   // asks for the preview once, as choosing Custom does. Nothing is saved.
   // Without this the button submits its own form and the page comes back
