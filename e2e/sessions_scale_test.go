@@ -48,6 +48,17 @@ func TestSessionsTableHoldsItsShape(t *testing.T) {
 	if !browserTrue(t, ctx, `Math.abs(document.querySelector("[data-testid=sessions-table]").getBoundingClientRect().height - window.curfewTableHeight) < 1`) {
 		t.Error("opening End… changed the table's height")
 	}
+	screenshot(t, ctx, "sessions-end-open")
+	// The open confirmation is whole: nothing around it clips it.
+	if !browserTrue(t, ctx, `(() => {
+		const f = document.querySelector("[data-testid=end-session][open] form");
+		f.scrollIntoView({block: "center"});
+		const r = f.getBoundingClientRect();
+		const hit = document.elementFromPoint(r.left + r.width / 2, r.bottom - 4);
+		return f.contains(hit) && f.scrollWidth <= f.clientWidth;
+	})()`) {
+		t.Error("the End confirmation is clipped or its text runs out of it")
+	}
 	if got := text(t, ctx, `[data-testid=sessions-summary]`); !strings.Contains(got, "2 active sessions of 2 people") {
 		t.Errorf("summary before: %q", got)
 	}
@@ -64,6 +75,7 @@ func TestSessionsTableHoldsItsShape(t *testing.T) {
 		for _, state := range []string{"people", "ended"} {
 			do(t, ctx, chromedp.Navigate(srv.URL+"/settings/security/sessions?state="+state), chromedp.WaitVisible(chromedp.CSS(`[data-testid=session-tabs]`)))
 			wantAccessible(t, ctx, "sessions, "+state+", "+scheme)
+			screenshot(t, ctx, "sessions-"+state+"-"+scheme)
 		}
 	}
 	do(t, ctx, chromedp.Navigate(srv.URL+"/settings/security/sessions?state=people"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=person-only-this]`)))

@@ -401,7 +401,7 @@ func EndedSessionsTable(l EndedList) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, ", with why each ended.</p><div class=\"md:-mx-6 md:overflow-x-auto md:px-6\"><table class=\"block w-full text-left text-sm md:table\" role=\"table\" data-testid=\"ended-table\"><thead class=\"sr-only border-b border-slate-200 text-xs uppercase tracking-wide text-slate-600 dark:border-slate-700 dark:text-slate-400 md:not-sr-only md:table-header-group\" role=\"rowgroup\"><tr role=\"row\"><th scope=\"col\" role=\"columnheader\" class=\"py-2 pr-4 font-semibold\">Person</th><th scope=\"col\" role=\"columnheader\" class=\"py-2 pr-4 font-semibold\">Browser and device</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Signed in</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Ended</th><th scope=\"col\" role=\"columnheader\" class=\"py-2 font-semibold\">Why</th></tr></thead> <tbody class=\"block divide-y divide-slate-200 dark:divide-slate-700 md:table-row-group\" role=\"rowgroup\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, ", with why each ended.</p><div class=\"md:-mx-6 md:px-6\"><table class=\"block w-full text-left text-sm md:table\" role=\"table\" data-testid=\"ended-table\"><thead class=\"sr-only border-b border-slate-200 text-xs uppercase tracking-wide text-slate-600 dark:border-slate-700 dark:text-slate-400 md:not-sr-only md:table-header-group\" role=\"rowgroup\"><tr role=\"row\"><th scope=\"col\" role=\"columnheader\" class=\"py-2 pr-4 font-semibold\">Person</th><th scope=\"col\" role=\"columnheader\" class=\"py-2 pr-4 font-semibold\">Browser and device</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Signed in</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Ended</th><th scope=\"col\" role=\"columnheader\" class=\"py-2 font-semibold\">Why</th></tr></thead> <tbody class=\"block divide-y divide-slate-200 dark:divide-slate-700 md:table-row-group\" role=\"rowgroup\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -624,7 +624,7 @@ func PeopleTable(l PeopleList, csrf string) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<div class=\"md:-mx-6 md:overflow-x-auto md:px-6\"><table class=\"block w-full text-left text-sm md:table\" role=\"table\" data-testid=\"people-table\"><thead class=\"sr-only border-b border-slate-200 text-xs uppercase tracking-wide text-slate-600 dark:border-slate-700 dark:text-slate-400 md:not-sr-only md:table-header-group\" role=\"rowgroup\"><tr role=\"row\"><th scope=\"col\" role=\"columnheader\" class=\"py-2 pr-4 font-semibold\">Person</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Sessions</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Last active</th><th scope=\"col\" role=\"columnheader\" class=\"py-2 font-semibold\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"block divide-y divide-slate-200 dark:divide-slate-700 md:table-row-group\" role=\"rowgroup\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<div class=\"md:-mx-6 md:px-6\"><table class=\"block w-full text-left text-sm md:table\" role=\"table\" data-testid=\"people-table\"><thead class=\"sr-only border-b border-slate-200 text-xs uppercase tracking-wide text-slate-600 dark:border-slate-700 dark:text-slate-400 md:not-sr-only md:table-header-group\" role=\"rowgroup\"><tr role=\"row\"><th scope=\"col\" role=\"columnheader\" class=\"py-2 pr-4 font-semibold\">Person</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Sessions</th><th scope=\"col\" role=\"columnheader\" class=\"whitespace-nowrap py-2 pr-4 font-semibold\">Last active</th><th scope=\"col\" role=\"columnheader\" class=\"py-2 font-semibold\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"block divide-y divide-slate-200 dark:divide-slate-700 md:table-row-group\" role=\"rowgroup\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -898,7 +898,7 @@ func personEnd(r PersonRow, csrf string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "\" class=\"absolute right-0 top-full z-10 mt-2 w-72 max-w-[calc(100vw-3rem)] whitespace-normal rounded-md bg-slate-50 p-3 text-left shadow-lg ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700\"><input type=\"hidden\" name=\"_csrf\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "\" class=\"absolute right-0 top-full z-10 mt-2 w-72 max-w-[calc(100vw-3rem)] whitespace-normal rounded-md [overflow-wrap:anywhere] bg-slate-50 p-3 text-left shadow-lg ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700\"><input type=\"hidden\" name=\"_csrf\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -123,7 +123,7 @@ func SessionsTable(l SessionList) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"md:-mx-6 md:overflow-x-auto md:px-6\"><table class=\"block w-full text-left text-sm md:table\" role=\"table\" data-testid=\"sessions-table\"><thead class=\"sr-only border-b border-slate-200 text-xs uppercase tracking-wide text-slate-600 dark:border-slate-700 dark:text-slate-400 md:not-sr-only md:table-header-group\" role=\"rowgroup\"><tr role=\"row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"md:-mx-6 md:px-6\"><table class=\"block w-full text-left text-sm md:table\" role=\"table\" data-testid=\"sessions-table\"><thead class=\"sr-only border-b border-slate-200 text-xs uppercase tracking-wide text-slate-600 dark:border-slate-700 dark:text-slate-400 md:not-sr-only md:table-header-group\" role=\"rowgroup\"><tr role=\"row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -693,7 +693,7 @@ func sessionEnd(l SessionList, r SessionRow) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "\" hx-target=\"closest tr\" hx-swap=\"innerHTML\" class=\"absolute right-0 top-full z-10 mt-2 w-64 max-w-[calc(100vw-3rem)] whitespace-normal rounded-md bg-slate-50 p-3 text-left shadow-lg ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700\"><input type=\"hidden\" name=\"_csrf\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "\" hx-target=\"closest tr\" hx-swap=\"innerHTML\" class=\"absolute right-0 top-full z-10 mt-2 w-64 max-w-[calc(100vw-3rem)] whitespace-normal rounded-md [overflow-wrap:anywhere] bg-slate-50 p-3 text-left shadow-lg ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700\"><input type=\"hidden\" name=\"_csrf\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
