@@ -65,7 +65,7 @@ func TestAuditLogInTheBrowser(t *testing.T) {
 		t.Error("the payload shows before Details is opened")
 	}
 	do(t, b, chromedp.Click(chromedp.CSS(`[data-testid=audit-event]:nth-child(2) summary`)))
-	if p := text(t, b, payload); !strings.Contains(p, `"effective_old"`) {
+	if p := text(t, b, payload); !strings.Contains(p, "30 minutes (default) → 15 minutes") {
 		t.Errorf("payload %q", p)
 	}
 

@@ -112,7 +112,9 @@ func TestSignOutEverywhereByKeyboardAlone(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{`a "Security"`, `"Sign out"`, `[name=preset]`, `button[name=fill]`, `"Save policy"`} {
+	// The quick-fills are part of Custom, hidden under Strict; the standards
+	// open from one summary after Save.
+	for _, want := range []string{`a "Security"`, `"Sign out"`, `[name=preset]`, `"Save policy"`, `summary "Each standard"`} {
 		if !strings.Contains(strings.Join(stops, "\n"), want) {
 			t.Errorf("Tab never reached %s on the way: %s", want, strings.Join(stops, " → "))
 		}
@@ -127,7 +129,7 @@ func TestSignOutEverywhereByKeyboardAlone(t *testing.T) {
 
 	// Tab walks the confirmation in order: the chosen scope, the button, Cancel.
 	press(t, ctx, kb.Tab)
-	wantFocus(t, ctx, `[data-testid=revoke-scope-all]`, "Tab into the scope choice")
+	wantFocus(t, ctx, `[data-testid=revoke-scope-others]`, "Tab into the scope choice (everyone but me, preselected)")
 	wantVisibleFocus(t, ctx)
 	press(t, ctx, kb.Tab)
 	wantFocus(t, ctx, `[data-testid=revoke-confirm-button]`, "Tab to the confirm button")
@@ -144,12 +146,16 @@ func TestSignOutEverywhereByKeyboardAlone(t *testing.T) {
 	waitHTMX(t, ctx, `[data-testid=revoke-start]`)
 	wantFocus(t, ctx, `#revoke-start`, "after Escape")
 
-	// Space opens it again; the arrow key chooses everyone but me.
+	// Space opens it again; the arrow keys choose everyone, then everyone but me.
 	press(t, ctx, " ")
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=revoke-consequence]`)))
 	waitHTMX(t, ctx, `[data-testid=revoke-confirm]`)
 	wantFocus(t, ctx, `[data-testid=revoke-consequence]`, "after opening the confirmation again")
 	press(t, ctx, kb.Tab)
+	press(t, ctx, kb.ArrowUp)
+	wantFocus(t, ctx, `[data-testid=revoke-scope-all]`, "ArrowUp in the scope choice")
+	browserWaitFor(t, ctx, `document.querySelector("[data-testid=revoke-consequence]").textContent.includes("including yours")`)
+	waitHTMX(t, ctx, `[data-testid=revoke-confirm-button]`)
 	press(t, ctx, kb.ArrowDown)
 	wantFocus(t, ctx, `[data-testid=revoke-scope-others]`, "ArrowDown in the scope choice")
 	browserWaitFor(t, ctx, `document.querySelector("[data-testid=revoke-consequence]").textContent.includes("You stay signed in here")`)

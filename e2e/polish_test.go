@@ -20,17 +20,27 @@ func TestQuickFillAndDurationsInWords(t *testing.T) {
 	ctx := newBrowser(t)
 	signIn(t, ctx, srv, team.Owner.Email)
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-card]`)))
+	// The standing is one line; each standard opens on demand.
+	if got := text(t, ctx, `[data-testid=compliance-summary]`); got != "Meets NIST AAL1; longer than NIST AAL2, NIST AAL3, NIST AAL2 (rev. 3) and PCI DSS 8.2.8 allow." {
+		t.Errorf("standing under the defaults: %q", got)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=compliance] summary`)))
 	if got := text(t, ctx, `[data-testid=standing-nist-aal3] [data-standing-label]`); got != "Exceeds NIST AAL3 idle and lifetime limits" {
 		t.Errorf("AAL3 standing under the defaults: %q", got)
 	}
 	evaluate(t, ctx, `window.curfewMarker = "still here"; true`)
 
-	clickHTMX(t, ctx, `[data-testid=quick-fill-nist-aal3]`)
+	// The quick-fills are part of Custom.
+	clickHTMX(t, ctx, `#policy-preset-custom`)
+	waitFor(t, ctx, `!!document.querySelector("[data-testid=quick-fill-nist-aal3]").checkVisibility()`)
+	waitHTMX(t, ctx, `[data-testid=policy-form]`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=quick-fill-nist-aal3]`)))
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=impact-standing]")`)
 	wantNoReload(t, ctx)
 	if !evaluate(t, ctx, `document.getElementById("policy-preset-custom").checked &&
-		document.getElementById("policy-idle").value === "15" && document.getElementById("policy-absolute").value === "720"`) {
-		t.Error("the AAL3 quick-fill did not choose Custom with 15 and 720 minutes")
+		document.getElementById("policy-idle").value === "15" && document.getElementById("policy-idle-unit").value === "minutes" &&
+		document.getElementById("policy-absolute").value === "12" && document.getElementById("policy-absolute-unit").value === "hours"`) {
+		t.Error("the AAL3 quick-fill did not choose Custom with 15 minutes and 12 hours")
 	}
 	for sel, want := range map[string]string{
 		`[data-testid=idle_minutes-words]`:     "= 15 minutes",
@@ -48,7 +58,7 @@ func TestQuickFillAndDurationsInWords(t *testing.T) {
 
 	// The words follow the typing before any answer from the server.
 	evaluate(t, ctx, `(window.curfewRequests = 0, document.body.addEventListener("htmx:beforeRequest", () => window.curfewRequests++), true)`)
-	typeInto(t, ctx, "#policy-absolute", "2880")
+	typeInto(t, ctx, "#policy-absolute", "2880m")
 	if got, ok := text(t, ctx, `[data-testid=absolute_minutes-words]`), evaluate(t, ctx, `window.curfewRequests === 0`); got != "= 2 days" || !ok {
 		t.Errorf("after typing 2880: words %q, before any request: %v", got, ok)
 	}
@@ -56,7 +66,7 @@ func TestQuickFillAndDurationsInWords(t *testing.T) {
 	if got := text(t, ctx, `[data-testid=absolute_minutes-words]`); got != "" {
 		t.Errorf("words for 90x: %q", got)
 	}
-	typeInto(t, ctx, "#policy-absolute", "720")
+	typeInto(t, ctx, "#policy-absolute", "720m")
 	waitFor(t, ctx, `document.getElementById("policy-absolute-error").textContent === "" && !!document.querySelector("[data-testid=impact-standing]")`)
 	waitHTMX(t, ctx, `[data-testid=policy-form]`)
 
@@ -65,6 +75,7 @@ func TestQuickFillAndDurationsInWords(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-saved]`)),
 	)
 	wantNoReload(t, ctx)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=compliance] summary`)))
 	if got := text(t, ctx, `[data-testid=standing-nist-aal3] [data-standing-label]`); got != "Meets NIST AAL3" {
 		t.Errorf("AAL3 standing after saving: %q", got)
 	}

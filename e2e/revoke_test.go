@@ -77,8 +77,12 @@ func TestSignOutEverywhereButMe(t *testing.T) {
 
 	clickHTMX(t, ctx, `[data-testid=revoke-start]`)
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=revoke-consequence]`)))
-	if got := text(t, ctx, `[data-testid=revoke-consequence]`); got != "This signs out 3 sessions of 2 people, including yours." {
+	// Everyone but me is chosen first: the choice that leaves the owner in.
+	if got := text(t, ctx, `[data-testid=revoke-consequence]`); got != "This signs out 2 sessions of 2 people. You stay signed in here." {
 		t.Errorf("confirmation says %q", got)
+	}
+	if !browserTrue(t, ctx, `document.querySelector("[data-testid=revoke-scope-others]").checked`) {
+		t.Error("everyone but me is not preselected")
 	}
 	if !browserTrue(t, ctx, `document.activeElement === document.querySelector("[data-testid=revoke-consequence]")`) {
 		t.Error("focus did not move to the confirmation")
@@ -88,6 +92,15 @@ func TestSignOutEverywhereButMe(t *testing.T) {
 	}
 	screenshot(t, ctx, "revoke-confirm")
 
+	clickHTMX(t, ctx, `[data-testid=revoke-scope-all]`)
+	browserWaitFor(t, ctx, `document.querySelector("[data-testid=revoke-consequence]").textContent.includes("including yours")`)
+	if got := text(t, ctx, `[data-testid=revoke-consequence]`); got != "This signs out 3 sessions of 2 people, including yours." {
+		t.Errorf("confirmation for everyone says %q", got)
+	}
+	waitHTMX(t, ctx, `[data-testid=revoke-confirm-button]`)
+	if got := text(t, ctx, `[data-testid=revoke-confirm-button]`); got != "Sign out 3 sessions" {
+		t.Errorf("confirm button for everyone says %q", got)
+	}
 	clickHTMX(t, ctx, `[data-testid=revoke-scope-others]`)
 	browserWaitFor(t, ctx, `document.querySelector("[data-testid=revoke-consequence]").textContent.includes("You stay signed in here")`)
 	if got := text(t, ctx, `[data-testid=revoke-consequence]`); got != "This signs out 2 sessions of 2 people. You stay signed in here." {
@@ -138,6 +151,9 @@ func TestSignOutEverywhereIncludingMe(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(srv.URL+"/settings/security"))
 	clickHTMX(t, ctx, `[data-testid=revoke-start]`)
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#revoke-password`)))
+	waitHTMX(t, ctx, `[data-testid=revoke-confirm]`)
+	clickHTMX(t, ctx, `[data-testid=revoke-scope-all]`)
+	browserWaitFor(t, ctx, `document.querySelector("[data-testid=revoke-consequence]").textContent.includes("including yours")`)
 	waitHTMX(t, ctx, `[data-testid=revoke-confirm]`)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=revoke-confirm-button]`)), chromedp.WaitVisible(chromedp.CSS(`#revoke-password-error`)))
 	if !browserTrue(t, ctx, `document.activeElement === document.getElementById("revoke-password") &&

@@ -35,8 +35,8 @@ func TestPolicyCardValidatesPreviewsAndSavesWithoutReloading(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#policy-preset-custom`)),
 		chromedp.WaitVisible(chromedp.CSS(`#policy-idle`)),
 	)
-	typeInto(t, ctx, "#policy-absolute", "120")
-	typeInto(t, ctx, "#policy-idle", "600")
+	typeInto(t, ctx, "#policy-absolute", "120m")
+	typeInto(t, ctx, "#policy-idle", "600m")
 	waitFor(t, ctx, `document.getElementById("policy-idle-error").textContent.includes("cannot be longer than the absolute lifetime (2 hours)")`)
 	waitFor(t, ctx, `document.getElementById("policy-idle").getAttribute("aria-invalid") === "true"`)
 	if got := text(t, ctx, `[data-testid=policy-preview]`); !strings.Contains(got, "Fix the values") {
@@ -45,7 +45,7 @@ func TestPolicyCardValidatesPreviewsAndSavesWithoutReloading(t *testing.T) {
 	wantNoReload(t, ctx)
 	screenshot(t, ctx, "policy-live-error")
 
-	typeInto(t, ctx, "#policy-idle", "60")
+	typeInto(t, ctx, "#policy-idle", "60m")
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=impact-count]")`)
 	if got := text(t, ctx, `[data-testid=impact-policy]`); !strings.Contains(got, "1 hour without activity") || !strings.Contains(got, "2 hours after sign-in") {
 		t.Errorf("preview policy: %q", got)
@@ -60,8 +60,12 @@ func TestPolicyCardValidatesPreviewsAndSavesWithoutReloading(t *testing.T) {
 	wantNoReload(t, ctx)
 	screenshot(t, ctx, "policy-preview")
 
+	// The change ends a session: the first press asks, the second saves.
+	waitHTMX(t, ctx, `[data-testid=policy-save]`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-save]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-confirm-end]`)))
+	waitHTMX(t, ctx, `[data-testid=policy-save]`)
 	do(t, ctx,
-		chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=policy-save]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=policy-saved]`)),
 	)
 	if got := text(t, ctx, `[data-testid=policy-saved]`); !strings.HasPrefix(got, "Saved.") {
@@ -79,8 +83,9 @@ func TestPolicyCardValidatesPreviewsAndSavesWithoutReloading(t *testing.T) {
 	// The saved values are what the page shows after a real reload.
 	do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#policy-idle`)))
 	if got := evaluate(t, ctx, `window.curfewMarker === undefined && document.getElementById("policy-preset-custom").checked &&
-		document.getElementById("policy-idle").value === "60" && document.getElementById("policy-absolute").value === "120"`); !got {
-		t.Error("after a reload the form does not show Custom 60/120")
+		document.getElementById("policy-idle").value === "1" && document.getElementById("policy-absolute").value === "2" &&
+		document.getElementById("policy-idle-unit").value === "hours" && document.getElementById("policy-absolute-unit").value === "hours"`); !got {
+		t.Error("after a reload the form does not show Custom 1 hour / 2 hours")
 	}
 	if got := text(t, ctx, `[data-testid=absolute-source]`); got != "Set for this account" {
 		t.Errorf("absolute source: %q", got)

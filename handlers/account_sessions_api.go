@@ -48,11 +48,18 @@ type sessionsJSON struct {
 // account's active sessions, most recently active first.
 func (s *Server) apiAccountSessions(c echo.Context) error {
 	p := principal(c)
+	f, err := readSessionFilter(c, stateEnded)
+	if err != nil {
+		return err
+	}
 	after, limit, err := sessionsAPIQuery(c)
 	if err != nil {
 		return err
 	}
-	pg, err := s.loadSessions(c, 0, after, limit)
+	if f.State == stateEnded {
+		return s.apiEndedSessions(c, f, after, limit)
+	}
+	pg, err := s.loadSessions(c, 0, f.Search, after, limit)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -42,7 +40,9 @@ func (s *Server) auditPage(c echo.Context) error {
 		Page:        s.page(c, "Audit log", "audit"),
 		Action:      q.action,
 		Actor:       q.actor,
-		FieldErrors: errs,
+		From:        q.from,
+		To:          q.to,
+		FieldErrors: auditFilterMessages(errs),
 		Older:       q.Before != 0,
 		NewestURL:   q.url("/settings/audit", 0, nil),
 		ExportCSV:   q.url("/settings/audit/export", 0, url.Values{"format": {"csv"}}),
@@ -119,18 +119,11 @@ func (s *Server) auditRow(e store.AuditEvent, names map[int64]string) views.Audi
 		Predicate:   said.Predicate,
 		At:          e.CreatedAt.UTC().Format(time.RFC3339),
 		Exact:       words.Exact(e.CreatedAt),
+		When:        words.When(e.CreatedAt, s.now()),
 		Ago:         words.Ago(e.CreatedAt, s.now()),
 		IP:          e.IP,
 		Browser:     words.BrowserOn(e.UserAgent),
 		UserAgent:   e.UserAgent,
-		Payload:     auditPrettyPayload(e.Payload),
+		Details:     words.Details(auditWordsEvent(e, names)),
 	}
-}
-
-func auditPrettyPayload(raw json.RawMessage) string {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return buf.String()
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,10 +26,11 @@ type auditQuery struct {
 	store.AuditFilter
 	// Raw values, to keep the form and links as the person gave them.
 	action, actor string
+	from, to      string
 	limitGiven    bool
 }
 
-// parseAuditQuery reads action, actor, before and limit. Every bad value is
+// parseAuditQuery reads action, actor, from, to, before and limit. Every bad value is
 // named in the returned field errors.
 func parseAuditQuery(c echo.Context) (auditQuery, map[string]string) {
 	q := auditQuery{AuditFilter: store.AuditFilter{Limit: auditPageSize}}
@@ -54,6 +56,25 @@ func parseAuditQuery(c echo.Context) (auditQuery, map[string]string) {
 			errs["before"] = "must be an event id (a positive whole number)"
 		}
 		q.Before = id
+	}
+	q.from, q.to = c.QueryParam("from"), c.QueryParam("to")
+	var from, to time.Time
+	var ok bool
+	if from, ok = auditDate(q.from); !ok {
+		errs["from"] = "must be a date as YYYY-MM-DD"
+	}
+	if to, ok = auditDate(q.to); !ok {
+		errs["to"] = "must be a date as YYYY-MM-DD"
+	}
+	switch {
+	case errs["from"] != "" || errs["to"] != "":
+	case !from.IsZero() && !to.IsZero() && to.Before(from):
+		errs["to"] = "must not be before from"
+	default:
+		q.Since = from
+		if !to.IsZero() {
+			q.Until = to.AddDate(0, 0, 1) // to is a whole day, included
+		}
 	}
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -91,6 +112,12 @@ func (q auditQuery) url(path string, before int64, extra url.Values) string {
 	if q.actor != "" {
 		v.Set("actor", q.actor)
 	}
+	if q.from != "" {
+		v.Set("from", q.from)
+	}
+	if q.to != "" {
+		v.Set("to", q.to)
+	}
 	if before != 0 {
 		v.Set("before", strconv.FormatInt(before, 10))
 	}
@@ -101,4 +128,13 @@ func (q auditQuery) url(path string, before int64, extra url.Values) string {
 		return path
 	}
 	return path + "?" + v.Encode()
+}
+
+// auditDate reads a from or to date, a whole day in UTC; "" is no date.
+func auditDate(v string) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, true
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	return d, err == nil
 }

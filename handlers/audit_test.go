@@ -20,6 +20,7 @@ import (
 	"curfew/handlers"
 	"curfew/internal/apptest"
 	"curfew/store"
+	"curfew/words"
 )
 
 const auditAPI = "/api/accounts/me/audit"
@@ -176,7 +177,7 @@ func TestEveryAuditedActionWritesOneRow(t *testing.T) {
 			}
 			onlyAfter(t, srv, team, since)
 			return team.Engineer.ID, map[string]any{"method": "POST", "path": "/settings/security/policy", "role": "engineer"},
-				team.Engineer.Email + " was refused access to POST /settings/security/policy"
+				team.Engineer.Email + " tried to change the session policy, without permission"
 		}},
 		{store.ActionReauth, func(t *testing.T, team apptest.Team) (int64, map[string]any, string) {
 			c := login(t, team.Owner.Email)
@@ -653,7 +654,7 @@ func TestAuditPageSaysEachEventInPlainWords(t *testing.T) {
 		{evan, store.ActionLoginFailed, `{"email":"evan@example.test"}`, "Someone failed to sign in as evan@example.test"},
 		{evan, store.ActionLogout, `{"session_id":"x"}`, "Evan signed out"},
 		{evan, store.ActionAccessForbidden, `{"method":"POST","path":"/settings/security/policy","role":"engineer"}`,
-			"Evan was refused access to POST /settings/security/policy"},
+			"Evan tried to change the session policy, without permission"},
 		{olivia, store.ActionReauth, `{"session_id":"x"}`, "Olivia confirmed their password"},
 	}
 	for _, e := range events {
@@ -695,8 +696,12 @@ func TestAuditPageSaysEachEventInPlainWords(t *testing.T) {
 	if tm == nil {
 		t.Fatal("no <time> in an event")
 	}
-	if _, err := time.Parse(time.RFC3339, htmlAttr(tm, "datetime")); err != nil || !strings.HasSuffix(htmlAttr(tm, "title"), "UTC") || htmlText(tm) != "just now" {
+	at, err := time.Parse(time.RFC3339, htmlAttr(tm, "datetime"))
+	if err != nil || !strings.HasSuffix(htmlAttr(tm, "title"), "UTC") || htmlText(tm) != words.When(at, time.Now()) {
 		t.Errorf("time datetime=%q title=%q text=%q", htmlAttr(tm, "datetime"), htmlAttr(tm, "title"), htmlText(tm))
+	}
+	if ago := findHTML(first, func(n *html.Node) bool { return htmlAttr(n, "data-testid") == "audit-ago" }); ago == nil || htmlText(ago) != "just now" {
+		t.Errorf("no relative time beside the date")
 	}
 	text := htmlText(first)
 	for _, want := range []string{"198.51.100.7", "Chrome 126 on Windows", "Policy changed"} {
@@ -704,11 +709,10 @@ func TestAuditPageSaysEachEventInPlainWords(t *testing.T) {
 			t.Errorf("event does not show %q: %s", want, text)
 		}
 	}
-	pre := findHTML(first, func(n *html.Node) bool {
-		return n.Data == "pre" && n.Parent != nil && n.Parent.Data == "details"
-	})
-	if pre == nil || !strings.Contains(htmlText(pre), "\n  \"effective_new\": {") {
-		t.Errorf("the details do not hold the pretty payload")
+	details := findHTML(first, func(n *html.Node) bool { return htmlAttr(n, "data-testid") == "audit-payload" })
+	if got := htmlText(details); details == nil || !strings.Contains(got, "30 minutes (default) → 15 minutes") ||
+		!strings.Contains(got, "14 days (default) → 1 day") || strings.Contains(got, "effective_new") {
+		t.Errorf("the details do not say old → new in words: %q", got)
 	}
 	if sum := findHTML(first, func(n *html.Node) bool { return n.Data == "summary" }); sum == nil || htmlText(sum) != "Details" {
 		t.Errorf("no Details summary")

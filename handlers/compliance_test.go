@@ -43,7 +43,7 @@ func TestPolicyCardShowsStandingAgainstStandards(t *testing.T) {
 	}
 }
 
-// TestQuickFillWithoutJavaScript: a quick-fill button submits a GET form; the
+// TestQuickFillWithoutJavaScript: a quick-fill is a link to the page; the
 // page comes back with Custom chosen, the standard's limits in the inputs and
 // a message that nothing is saved, and nothing is.
 func TestQuickFillWithoutJavaScript(t *testing.T) {
@@ -53,21 +53,17 @@ func TestQuickFillWithoutJavaScript(t *testing.T) {
 	c := srv.Login(t, team.Owner.Email, apptest.Password)
 
 	doc := htmlDoc(t, c.Get("/settings/security").Body)
-	button := nodeByTestID(t, doc, "quick-fill-pci-dss")
-	if attrOf(button, "type") != "submit" || attrOf(button, "name") != "fill" || attrOf(button, "value") != "pci-dss" {
-		t.Fatalf("the PCI quick-fill is not a submit button of fill=pci-dss: %s", renderNode(button))
-	}
-	form := nodeByID(t, doc, "policy-quickfill")
-	if attrOf(form, "method") != "get" || !strings.HasPrefix(attrOf(form, "action"), "/settings/security") {
-		t.Fatalf("the quick-fill form: %s", renderNode(form))
+	link := nodeByTestID(t, doc, "quick-fill-pci-dss")
+	if link.Data != "a" || attrOf(link, "href") != "/settings/security?fill=pci-dss#policy-card" {
+		t.Fatalf("the PCI quick-fill is not a link to the filled form: %s", renderNode(link))
 	}
 
 	tests := []struct {
 		fill, idle, absolute, message string
 	}{
-		{"pci-dss", "15", "20160", "Filled in the limits of PCI DSS v4.0 requirement 8.2.8: 15 minutes idle. Not saved yet"},
-		{"nist-aal2", "60", "1440", "Filled in the limits of NIST SP 800-63B-4 AAL2: 1 hour idle, 1 day at most."},
-		{"nist-aal1", "30", "43200", "NIST SP 800-63B-4 AAL1: 30 days at most."},
+		{"pci-dss", "15 minutes", "14 days", "Filled in the limits of PCI DSS v4.0 requirement 8.2.8: 15 minutes idle. Not saved yet"},
+		{"nist-aal2", "1 hours", "1 days", "Filled in the limits of NIST SP 800-63B-4 AAL2: 1 hour idle, 1 day at most."},
+		{"nist-aal1", "30 minutes", "30 days", "NIST SP 800-63B-4 AAL1: 30 days at most."},
 	}
 	for _, tt := range tests {
 		res := c.Get("/settings/security?fill=" + tt.fill)
@@ -78,7 +74,8 @@ func TestQuickFillWithoutJavaScript(t *testing.T) {
 		if nodeAttr(nodeByID(t, doc, "policy-preset-custom"), "checked") == nil {
 			t.Errorf("fill=%s: Custom is not chosen", tt.fill)
 		}
-		if got := attrOf(nodeByID(t, doc, "policy-idle"), "value") + "/" + attrOf(nodeByID(t, doc, "policy-absolute"), "value"); got != tt.idle+"/"+tt.absolute {
+		inUnit := func(id string) string { return attrOf(nodeByID(t, doc, id), "value") + " " + selectedOption(doc, id+"-unit") }
+		if got := inUnit("policy-idle") + "/" + inUnit("policy-absolute"); got != tt.idle+"/"+tt.absolute {
 			t.Errorf("fill=%s: inputs %s, want %s/%s", tt.fill, got, tt.idle, tt.absolute)
 		}
 		if got := nodeText(nodeByTestID(t, doc, "policy-fill-status")); !strings.Contains(got, tt.message) {

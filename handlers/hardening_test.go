@@ -221,9 +221,12 @@ func TestGETNeverChangesState(t *testing.T) {
 	team := apptest.NewTeam(t, srv.Store)
 	c := srv.Login(t, team.Owner.Email, apptest.Password)
 	routes := registeredRoutes(t, srv)
-	hasGET := map[string]bool{}
+	hasGET, seesOther := map[string]bool{}, map[string]bool{}
 	for _, r := range routes {
-		if r.Method == http.MethodGet {
+		switch {
+		case r.Method == http.MethodGet && strings.Contains(r.Name, "seeOther"):
+			seesOther[r.Path] = true // a GET that only sends the browser to the page
+		case r.Method == http.MethodGet:
 			hasGET[r.Path] = true
 		}
 	}
@@ -239,6 +242,12 @@ func TestGETNeverChangesState(t *testing.T) {
 		q := "?scope=all&preset=custom&idle_minutes=5&absolute_minutes=60"
 		for _, h := range []http.Header{{}, {"HX-Request": {"true"}}, {"Sec-Fetch-Site": {"cross-site"}}} {
 			status, header, _ := raw(t, c, srv, http.MethodGet, path+q, h, "")
+			if seesOther[r.Path] {
+				if loc := header.Get("Location"); status != http.StatusSeeOther || loc == "" || strings.HasPrefix(loc, path) {
+					t.Errorf("GET %s (%v): %d Location=%q, want 303 to its page", path, h, status, loc)
+				}
+				continue
+			}
 			if status != http.StatusMethodNotAllowed || !strings.Contains(header.Get("Allow"), r.Method) {
 				t.Errorf("GET %s (%v): %d Allow=%q, want 405 allowing %s", path, h, status, header.Get("Allow"), r.Method)
 			}

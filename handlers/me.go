@@ -14,7 +14,7 @@ import (
 // in, for every role, with a way to end any of them or all the others.
 func (s *Server) mySessionsPage(c echo.Context) error {
 	p := principal(c)
-	list, err := s.sessionListPage(c, p.UserID, "/me/sessions", false)
+	list, err := s.sessionListPage(c, p.UserID, sessionFilter{State: stateActive}, "/me/sessions", false)
 	if err != nil {
 		return err
 	}

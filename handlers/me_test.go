@@ -32,7 +32,7 @@ func TestMySessionsForAnEngineer(t *testing.T) {
 	if !strings.Contains(rows[mine], "This session") || strings.Contains(rows[laptopID], "This session") {
 		t.Error("the This session badge is on the wrong row")
 	}
-	if !strings.Contains(page.Body, "Sign out my other sessions (2 sessions)") {
+	if !strings.Contains(page.Body, "Sign out of 2 other sessions? This browser stays signed in.") {
 		t.Error("no way to sign out the other sessions")
 	}
 

@@ -20,17 +20,14 @@ func (s *Server) policyCard(c echo.Context, o policy.Overrides, eff policy.Effec
 	}
 	fills, unreachable := s.quickFills(eff)
 	return views.PolicyCard{
-		CSRF:      csrfToken(c),
-		Effective: eff,
-		Overrides: o,
-		Settings:  s.settings,
-		Form: views.PolicyFormValues{
-			Preset:   preset,
-			Idle:     strconv.Itoa(eff.IdleMinutes),
-			Absolute: strconv.Itoa(eff.AbsoluteMinutes),
-		},
+		CSRF:         csrfToken(c),
+		Effective:    eff,
+		Overrides:    o,
+		Settings:     s.settings,
+		Form:         formValues(preset, eff),
 		NeedPassword: !s.inSudoWindow(c),
 		Standings:    standings(eff),
+		Summary:      standingSummary(eff),
 		QuickFills:   fills,
 		Unreachable:  words.List(unreachable),
 	}
@@ -58,11 +55,11 @@ func (s *Server) quickFills(e policy.Effective) (fills []views.QuickFill, unreac
 		q := views.QuickFill{ID: st.ID, Short: st.Short, Message: fillMessage(st, next)}
 		var detail []string
 		if st.IdleMax > 0 {
-			q.Idle = strconv.Itoa(next.IdleMinutes)
+			q.Idle, q.IdleUnit = inUnit(next.IdleMinutes)
 			detail = append(detail, words.Minutes(next.IdleMinutes)+" idle")
 		}
 		if st.AbsoluteMax > 0 {
-			q.Absolute = strconv.Itoa(next.AbsoluteMinutes)
+			q.Absolute, q.AbsoluteUnit = inUnit(next.AbsoluteMinutes)
 			detail = append(detail, words.Minutes(next.AbsoluteMinutes)+" max")
 		}
 		q.Detail = strings.Join(detail, " · ")
@@ -91,11 +88,7 @@ func (s *Server) fillStandard(card views.PolicyCard, st policy.Standard) views.P
 	if !ok {
 		return card
 	}
-	card.Form = views.PolicyFormValues{
-		Preset:   presetCustom,
-		Idle:     strconv.Itoa(next.IdleMinutes),
-		Absolute: strconv.Itoa(next.AbsoluteMinutes),
-	}
+	card.Form = formValues(presetCustom, next)
 	card.FillStatus = fillMessage(st, next)
 	return card
 }
@@ -117,4 +110,18 @@ func impactStanding(e policy.Effective) string {
 		return "Beyond the limits of " + words.List(fails) + "."
 	}
 	return "Within the limits of " + words.List(meets) + "; beyond those of " + words.List(fails) + "."
+}
+
+// formValues shows a policy in the form, each limit in the largest unit that
+// divides it: 14 days rather than 20160 minutes.
+func formValues(preset string, e policy.Effective) views.PolicyFormValues {
+	f := views.PolicyFormValues{Preset: preset}
+	f.Idle, f.IdleUnit = inUnit(e.IdleMinutes)
+	f.Absolute, f.AbsoluteUnit = inUnit(e.AbsoluteMinutes)
+	return f
+}
+
+func inUnit(minutes int) (string, string) {
+	n, unit := words.InUnit(minutes)
+	return strconv.Itoa(n), unit
 }

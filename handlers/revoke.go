@@ -51,7 +51,11 @@ func (s *Server) summaryOf(c echo.Context, n store.SessionCounts) views.RevokeSu
 		People:         n.People,
 		OtherSessions:  n.OtherSessions,
 		OtherPeople:    n.OtherPeople,
-		Scope:          views.RevokeScopeAll,
+		// The choice that does the least harm comes first: the owner stays
+		// signed in.
+		Scope: views.RevokeScopeOthers,
+		// Only htmx keeps the button's count in step with the choice.
+		Live: isHTMX(c),
 	}
 }
 
@@ -97,7 +101,9 @@ func (s *Server) confirmRevokeSessions(c echo.Context) error {
 	m.Step = views.RevokeConfirm
 	m.NeedsPassword = !s.inSudoWindow(c)
 	status := http.StatusOK
-	if scope, ok := parseRevokeScope(c.FormValue("scope")); ok {
+	if c.FormValue("scope") == "" {
+		m.Scope = views.RevokeScopeOthers
+	} else if scope, ok := parseRevokeScope(c.FormValue("scope")); ok {
 		m.Scope = scope
 	} else {
 		m.ScopeError, status = badScope, http.StatusUnprocessableEntity
@@ -119,7 +125,7 @@ func (s *Server) revokeSessions(c echo.Context) error {
 		switch {
 		case errors.Is(err, errReauthRequired):
 			return s.reconfirmRevoke(c, scope, func(m *views.RevokeSummary) {
-				m.PasswordError = "Enter your password to sign everyone out."
+				m.PasswordError = revokePasswordPrompt(scope)
 			})
 		case errors.As(err, &e) && e.Fields["password"] != "":
 			return s.reconfirmRevoke(c, scope, func(m *views.RevokeSummary) { m.PasswordError = e.Fields["password"] })
@@ -225,4 +231,12 @@ func (s *Server) revokeAccountSessions(c echo.Context, scope string) (store.Revo
 		}
 	}(p.AccountID, s.activeAt(p))
 	return r, nil
+}
+
+// revokePasswordPrompt asks for the password in the words of the choice made.
+func revokePasswordPrompt(scope string) string {
+	if scope == store.ScopeOthers {
+		return "Enter your password to sign everyone else out."
+	}
+	return "Enter your password to sign everyone out."
 }

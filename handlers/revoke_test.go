@@ -269,8 +269,9 @@ func TestSignOutEverywhereWithHTMX(t *testing.T) {
 		t.Fatalf("confirmation = %d, want a 200 fragment\n%s", confirm.StatusCode, confirm.Body)
 	}
 	for _, want := range []string{
-		"This signs out 3 sessions of 2 people, including yours.",
-		`value="all" checked`, `value="others"`, "2 sessions of 2 people", // everyone but me
+		// Everyone but me is chosen first; everyone is the other choice.
+		"This signs out 2 sessions of 2 people. You stay signed in here.",
+		`value="others" checked`, `value="all"`, "3 sessions of 2 people, including yours",
 		`hx-get="/settings/security/revoke-sessions"`, // Cancel
 	} {
 		if !strings.Contains(confirm.Body, want) {
@@ -311,7 +312,7 @@ func TestSignOutEverywhereWithoutJavaScript(t *testing.T) {
 	caller, ownerElsewhere, engineer := threeSessions(t, srv, team)
 
 	confirm := caller.PostForm("/settings/security/revoke-sessions/confirm", nil)
-	if confirm.StatusCode != http.StatusOK || !strings.Contains(confirm.Body, "<html") || !strings.Contains(confirm.Body, "This signs out 3 sessions of 2 people, including yours.") {
+	if confirm.StatusCode != http.StatusOK || !strings.Contains(confirm.Body, "<html") || !strings.Contains(confirm.Body, "This signs out 2 sessions of 2 people. You stay signed in here.") {
 		t.Fatalf("plain confirmation = %d, want a full page with the count\n%s", confirm.StatusCode, confirm.Body)
 	}
 	res := caller.PostForm("/settings/security/revoke-sessions", url.Values{"scope": {"others"}})

@@ -53,6 +53,8 @@ func (s *Server) routes(e *echo.Echo) error {
 	me.GET("/me/sessions", s.mySessionsPage)
 	me.POST("/me/sessions/:id/revoke", s.revokeMySession)
 	me.POST("/me/sessions/revoke-others", s.revokeMyOtherSessions)
+	me.GET("/me/sessions/:id/revoke", seeOther("/me/sessions"))
+	me.GET("/me/sessions/revoke-others", seeOther("/me/sessions"))
 
 	// Owners only.
 	owner := app.Group("", s.requireSession, s.requireOwner, requireStorableText)
@@ -64,9 +66,14 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.POST("/settings/security/roles/preview", s.previewRolePolicy)
 	owner.GET("/settings/security/sessions", s.accountSessionsPage)
 	owner.POST("/settings/security/sessions/:id/revoke", s.revokeAccountSession)
+	owner.POST("/settings/security/people/:id/revoke-sessions", s.revokePersonSessions)
 	owner.GET("/settings/security/revoke-sessions", s.revokeSection)
 	owner.POST("/settings/security/revoke-sessions/confirm", s.confirmRevokeSessions)
 	owner.POST("/settings/security/revoke-sessions", s.revokeSessions)
+	owner.GET("/settings/security/policy", seeOther("/settings/security#policy-card"))
+	owner.GET("/settings/security/policy/preview", seeOther("/settings/security#policy-card"))
+	owner.GET("/settings/security/sessions/:id/revoke", seeOther("/settings/security/sessions"))
+	owner.GET("/settings/security/revoke-sessions/confirm", seeOther("/settings/security#revoke-section"))
 	owner.GET("/settings/audit", s.auditPage)
 	owner.GET("/settings/audit/export", s.auditExport)
 	owner.GET("/api/accounts/me/security", s.apiGetSecurity)
@@ -74,6 +81,7 @@ func (s *Server) routes(e *echo.Echo) error {
 	owner.POST("/api/accounts/me/security/revoke-sessions", s.apiRevokeSessions)
 	owner.GET("/api/accounts/me/sessions", s.apiAccountSessions)
 	owner.DELETE("/api/accounts/me/sessions/:id", s.apiDeleteAccountSession)
+	owner.DELETE("/api/accounts/me/people/:id/sessions", s.apiRevokePersonSessions)
 	owner.GET("/api/accounts/me/audit", s.apiAudit)
 
 	// Last, replacing the catch-alls the groups registered: a path no route

@@ -3,11 +3,13 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"curfew/policy"
+	"curfew/store"
 	"curfew/views"
 	"curfew/words"
 )
@@ -27,7 +29,7 @@ func (s *Server) securityPage(c echo.Context) error {
 	card := s.policyCard(c, p.Overrides, p.AccountEffective)
 	switch c.QueryParam("status") {
 	case statusSaved:
-		card.Status = savedMessage(card.Effective)
+		card.Status = savedMessage(card.Effective) + endedNote(savedEnded(c))
 	case statusUnchanged:
 		card.Status = msgUnchanged
 	}
@@ -62,6 +64,16 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		card.Errors = ferrs
 		return s.renderPolicyCard(c, http.StatusUnprocessableEntity, card)
 	}
+	im, err := s.policyImpactOf(c, change)
+	if err != nil {
+		return err
+	}
+	if im.Sessions > 0 {
+		if im.Sessions > confirmedEnd(c) {
+			return s.askToConfirmEnd(c, card, im)
+		}
+		card.Preview = confirmEndPreview(im) // kept if the password is asked for
+	}
 	if err := s.sudo(c, form.Password); err != nil {
 		return s.askForPassword(c, card, err)
 	}
@@ -81,10 +93,14 @@ func (s *Server) updatePolicy(c echo.Context) error {
 		if !u.Changed() {
 			outcome = statusUnchanged
 		}
-		return c.Redirect(http.StatusSeeOther, "/settings/security?status="+outcome)
+		target := "/settings/security?status=" + outcome
+		if im.Sessions > 0 && u.Changed() {
+			target += "&ended=" + strconv.Itoa(im.Sessions)
+		}
+		return c.Redirect(http.StatusSeeOther, target)
 	}
 	card = s.policyCard(c, u.New, u.EffectiveNew)
-	card.Status = savedMessage(card.Effective)
+	card.Status = savedMessage(card.Effective) + endedNote(im.Sessions)
 	if !u.Changed() {
 		card.Status = msgUnchanged
 	} else {
@@ -119,8 +135,11 @@ func (s *Server) previewPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	incomplete := form.stillTyping(ferrs)
 	pv := views.PolicyPreview{State: views.PreviewInvalid}
-	if len(ferrs) == 0 {
+	if incomplete && len(ferrs) == 0 {
+		pv.State = views.PreviewIncomplete
+	} else if len(ferrs) == 0 {
 		u, err := s.settings.ApplyPolicy(p.Policy, policy.PolicyChange{Account: form.change()})
 		switch {
 		case errors.As(err, &ferrs):
@@ -133,6 +152,8 @@ func (s *Server) previewPolicy(c echo.Context) error {
 			if err := s.previewByRole(c, &pv, u.NewPolicy); err != nil {
 				return err
 			}
+			pv.Save = policySave(store.PolicyImpact{Sessions: pv.Sessions, People: pv.People,
+				IncludesCurrent: pv.IncludesCurrent, Yours: pv.Yours}, false)
 		}
 	}
 	pv.Errors = ferrs

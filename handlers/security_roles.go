@@ -61,10 +61,10 @@ func parseRoleForm(form url.Values, s policy.Settings) (roleForm, policy.FieldEr
 	errs := policy.FieldErrors{}
 	whose := "the " + policy.RolePlural(f.Role) + "' "
 	var msg string
-	if f.next.Idle, msg = optionalMinutes(form[policy.FieldIdle], whose+"idle timeout", s.IdleMin, s.IdleMax); msg != "" {
+	if f.next.Idle, msg = optionalMinutes(form[policy.FieldIdle], whose+"idle timeout", s.IdleMax); msg != "" {
 		errs[policy.FieldIdle] = msg
 	}
-	if f.next.Absolute, msg = optionalMinutes(form[policy.FieldAbsolute], whose+"absolute lifetime", s.AbsoluteMin, s.AbsoluteMax); msg != "" {
+	if f.next.Absolute, msg = optionalMinutes(form[policy.FieldAbsolute], whose+"absolute lifetime", s.AbsoluteMax); msg != "" {
 		errs[policy.FieldAbsolute] = msg
 	}
 	return f, errs, nil
@@ -72,11 +72,11 @@ func parseRoleForm(form url.Values, s policy.Settings) (roleForm, policy.FieldEr
 
 // optionalMinutes is parseMinutes for an input that may be left empty,
 // which clears the role's value so it follows the account.
-func optionalMinutes(vs []string, name string, lo, hi int) (policy.FieldChange, string) {
+func optionalMinutes(vs []string, name string, hi int) (policy.FieldChange, string) {
 	if len(vs) <= 1 && strings.TrimSpace(first(vs)) == "" {
 		return policy.Clear(), ""
 	}
-	n, msg := parseMinutes(vs, name, lo, hi)
+	n, msg := parseMinutes(vs, 1, name, hi)
 	if msg != "" {
 		return policy.Leave(), msg
 	}

@@ -524,8 +524,8 @@ func TestPolicyFormSavesWithAndWithoutHTMX(t *testing.T) {
 		"effective-absolute":      "14 days",
 		"idle-source":             "System default",
 		"absolute-source":         "System default",
-		"idle_minutes-bounds":     "5 to 43200 minutes (5 minutes to 30 days)",
-		"absolute_minutes-bounds": "60 to 129600 minutes (1 hour to 90 days)",
+		"idle_minutes-bounds":     "Between 5 minutes and 30 days; default 30 minutes.",
+		"absolute_minutes-bounds": "Between 1 hour and 90 days; default 14 days.",
 	} {
 		if got := nodeText(nodeByTestID(t, doc, testid)); !strings.Contains(got, want) {
 			t.Errorf("%s = %q, want %q", testid, got, want)
@@ -630,16 +630,16 @@ func TestPolicyFormExplainsEveryBadValue(t *testing.T) {
 		wantField string // input id
 		wantWords string
 	}{
-		{"idle below minimum", customForm("4", "240"), "policy-idle", "between 5 and 43200 minutes"},
-		{"absolute above maximum", customForm("60", "129601"), "policy-absolute", "between 60 and 129600 minutes"},
+		{"idle below minimum", customForm("4", "240"), "policy-idle", "4 minutes is too short: the idle timeout must be at least 5 minutes."},
+		{"absolute above maximum", customForm("60", "129601"), "policy-absolute", "90 days 1 minute is too long: the absolute lifetime can be at most 90 days."},
 		{"idle above absolute", customForm("600", "120"), "policy-idle", "cannot be longer than the absolute lifetime (2 hours)"},
 		{"partial override above the default absolute", customForm("43200", "20160"), "policy-idle", "default absolute lifetime (14 days)"},
 		{"not a number", customForm("abc", "240"), "policy-idle", "using digits only"},
 		{"decimal", customForm("1.5", "240"), "policy-idle", "without decimals"},
 		{"negative", customForm("60", "-240"), "policy-absolute", "cannot be negative"},
 		{"huge", customForm("99999999999999999999", "240"), "policy-idle", "too large"},
-		{"empty idle", customForm("", "240"), "policy-idle", "Enter the idle timeout in minutes."},
-		{"empty absolute", customForm("60", ""), "policy-absolute", "Enter the absolute lifetime in minutes."},
+		{"empty idle", customForm("", "240"), "policy-idle", "Enter the idle timeout."},
+		{"empty absolute", customForm("60", ""), "policy-absolute", "Enter the absolute lifetime."},
 		{"leading plus", customForm("+60", "240"), "policy-idle", "without a + sign"},
 		{"repeated field", url.Values{"preset": {"custom"}, "idle_minutes": {"60", "90"}, "absolute_minutes": {"240"}}, "policy-idle", "sent 2 times"},
 		{"no preset", url.Values{"idle_minutes": {"60"}}, "policy-preset-strict", "Choose Strict or Custom."},

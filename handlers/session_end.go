@@ -3,6 +3,8 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
+
 	"github.com/labstack/echo/v4"
 
 	"curfew/store"
@@ -35,5 +37,29 @@ func (s *Server) endSession(c echo.Context, onlyUserID int64, listPath string, s
 		return c.Redirect(http.StatusSeeOther, listPath+"?ended=1")
 	}
 	l := s.sessionList(c, sessionPage{Sessions: []store.AccountSession{e.AccountSession}}, showPerson, listPath, listPath+"/", false)
-	return render(c, http.StatusOK, views.SessionEnded(l, l.Rows[0]))
+	summary, err := s.sessionsSummary(c, showPerson)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.SessionEnded(l, l.Rows[0], summary))
+}
+
+// sessionsSummary is the heading of the list a session just ended from, with
+// counts that include the change, to swap in out of band.
+func (s *Server) sessionsSummary(c echo.Context, owners bool) (templ.Component, error) {
+	p := principal(c)
+	if owners {
+		n, err := s.recentAccountCounts(c)
+		if err != nil {
+			return nil, err
+		}
+		return views.AccountSessionsSummary(n.Sessions, n.People, p.AccountName, true), nil
+	}
+	n, err := s.store.CountActiveSessions(c.Request().Context(), p.AccountID, p.UserID, s.activeAt(p), p.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	return views.MySessionsHeader(views.MySessions{
+		Page: s.page(c, "My sessions", "me"), Sessions: n.Sessions, Others: n.OtherSessions,
+	}, true), nil
 }

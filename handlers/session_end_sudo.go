@@ -78,10 +78,11 @@ func (s *Server) askPasswordToEnd(c echo.Context, err error, listPath string) er
 		return err
 	}
 	return render(c, http.StatusUnprocessableEntity, views.AccountSessionsView(views.AccountSessions{
-		Page:     s.page(c, "Active sessions", "sessions"),
-		Sessions: n.Sessions,
-		People:   n.People,
-		List:     l,
+		Page:        s.page(c, "Sessions", "sessions"),
+		Sessions:    n.Sessions,
+		PeopleCount: n.People,
+		State:       views.SessionsStateActive,
+		List:        l,
 	}))
 }
 

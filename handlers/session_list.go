@@ -28,11 +28,11 @@ type sessionPage struct {
 }
 
 // loadSessions reads a page of the caller's account's active sessions (only
-// userID's when not 0).
-func (s *Server) loadSessions(c echo.Context, userID int64, after *store.SessionCursor, limit int) (sessionPage, error) {
+// userID's when not 0, only those matching search when not "").
+func (s *Server) loadSessions(c echo.Context, userID int64, search string, after *store.SessionCursor, limit int) (sessionPage, error) {
 	p := principal(c)
 	rows, err := s.store.ActiveSessions(c.Request().Context(), store.ActiveSessionsQuery{
-		AccountID: p.AccountID, UserID: userID, Active: s.activeAt(p), After: after, Limit: limit,
+		AccountID: p.AccountID, UserID: userID, Active: s.activeAt(p), After: after, Limit: limit, Search: search,
 	})
 	if err != nil {
 		return sessionPage{}, err
@@ -48,17 +48,23 @@ func (s *Server) loadSessions(c echo.Context, userID int64, after *store.Session
 }
 
 // sessionListPage reads the page of active sessions that ?after= asks for
-// (only userID's when not 0) and builds its view, with links under path.
-func (s *Server) sessionListPage(c echo.Context, userID int64, path string, showPerson bool) (views.SessionList, error) {
+// (only userID's when not 0, only those f searches for) and builds its view,
+// with links under path.
+func (s *Server) sessionListPage(c echo.Context, userID int64, f sessionFilter, path string, showPerson bool) (views.SessionList, error) {
 	after, err := sessionListCursor(c)
 	if err != nil {
 		return views.SessionList{}, err
 	}
-	pg, err := s.loadSessions(c, userID, after, sessionsPerPage)
+	pg, err := s.loadSessions(c, userID, f.Search, after, sessionsPerPage)
 	if err != nil {
 		return views.SessionList{}, err
 	}
-	return s.sessionList(c, pg, showPerson, path, path+"/", after != nil), nil
+	l := s.sessionList(c, pg, showPerson, path, path+"/", after != nil)
+	if pg.Next != nil {
+		l.MoreURL = path + f.query(encodeCursor(pg.Next))
+	}
+	l.Search = f.Search
+	return l, nil
 }
 
 // sessionList builds the view of a page of sessions.
@@ -84,9 +90,9 @@ func sessionRow(row store.AccountSession, p *Principal, now time.Time, endBase s
 	browser, system := describeSession(row.Client, row.UserAgent)
 	eff := p.EffectiveFor(row.UserRole)
 	at, rule := policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt).At()
-	by := "after " + words.Minutes(eff.IdleMinutes) + " without activity"
+	by := words.ExpiresBy(true, eff.IdleMinutes)
 	if rule == policy.ReasonAbsolute {
-		by = "end of its " + words.Minutes(eff.AbsoluteMinutes) + " lifetime"
+		by = words.ExpiresBy(false, eff.AbsoluteMinutes)
 	}
 	person := row.UserName
 	if person == "" {
@@ -103,6 +109,8 @@ func sessionRow(row store.AccountSession, p *Principal, now time.Time, endBase s
 		Role:        roleLabel(row.UserRole),
 		Browser:     browser,
 		System:      system,
+		Device:      words.Device(row.Client == store.ClientAPI, row.UserAgent),
+		UserAgent:   row.UserAgent,
 		IP:          ip,
 		SignedIn:    sessionMoment(row.CreatedAt, now),
 		LastActive:  sessionMoment(row.LastSeenAt, now),

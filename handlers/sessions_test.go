@@ -107,10 +107,10 @@ func TestAccountSessionsPage(t *testing.T) {
 		t.Errorf("owner's row %q lacks the badge, role or email", r)
 	}
 	if r := rows[engFresh]; strings.Contains(r, "This session") || !strings.Contains(r, "Chrome 126 on macOS") ||
-		!strings.Contains(r, "198.51.100.7") || !strings.Contains(r, "Engineer") || !strings.Contains(r, "without activity") {
+		!strings.Contains(r, "198.51.100.7") || !strings.Contains(r, "Engineer") || !strings.Contains(r, "in 29 minutes 30 minutes after last activity") {
 		t.Errorf("engineer's row %q lacks browser, IP, role or the idle rule", r)
 	}
-	if r := rows[engOld]; !strings.Contains(r, "lifetime") || !strings.Contains(r, "in 9 minutes") {
+	if r := rows[engOld]; !strings.Contains(r, "14 days after sign-in") || !strings.Contains(r, "in 9 minutes") {
 		t.Errorf("old session's row %q does not say the lifetime ends in 9 minutes", r)
 	}
 	if r := rows[engOld]; !strings.Contains(r, "13 days ago") || !strings.Contains(r, "just now") {

@@ -153,8 +153,8 @@ func TestBearerTokenOnTheAPI(t *testing.T) {
 	}
 	// And in words on the owner's page.
 	page := srv.Login(t, team.Owner.Email, apptest.Password).Get("/settings/security/sessions")
-	if !strings.Contains(page.Body, "API client on curl 8") {
-		t.Errorf("the sessions page does not say API client on curl 8")
+	if !strings.Contains(page.Body, "API client (curl 8)") {
+		t.Errorf("the sessions page does not say API client (curl 8)")
 	}
 	// An engineer's token gets the same 403 as the engineer's browser.
 	eng := tokenSignIn(t, srv, team.Engineer.Email)

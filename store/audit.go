@@ -24,7 +24,7 @@ const (
 // AuditActions lists every action the log records, in the order filters
 // offer them.
 var AuditActions = []string{
-	ActionPolicyUpdate, ActionSessionsRevoke, ActionSessionRevoke, ActionOwnSessionsRevoke,
+	ActionPolicyUpdate, ActionSessionsRevoke, ActionSessionRevoke, ActionOwnSessionsRevoke, ActionPersonSessionsRevoke,
 	ActionLogin, ActionLoginFailed, ActionLogout, ActionAccessForbidden, ActionReauth,
 }
 

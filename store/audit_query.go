@@ -19,6 +19,9 @@ type AuditFilter struct {
 	ActorID int64
 	// Before keeps events with a smaller id; 0 starts at the newest.
 	Before int64
+	// Since keeps events at or after it and Until those before it; the zero
+	// time leaves that end open.
+	Since, Until time.Time
 	// Limit is the page size; it must be positive.
 	Limit int
 }
@@ -101,6 +104,12 @@ func auditEventsQuery(accountID int64, f AuditFilter) (string, []any) {
 	}
 	if f.Before != 0 {
 		add("id < ?", f.Before)
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= ?", f.Since)
+	}
+	if !f.Until.IsZero() {
+		add("created_at < ?", f.Until)
 	}
 	args = append(args, f.Limit+1)
 	// The join to users is scoped to the account too: a name from another

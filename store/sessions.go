@@ -197,8 +197,8 @@ func (s *Store) EndSessionOnUse(ctx context.Context, id string, reason policy.Re
 // Logout ends the caller's own session and writes auth.logout.
 func (s *Store) Logout(ctx context.Context, sessionID string, actor Actor, now time.Time) error {
 	return s.withTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = '`+string(policy.ReasonLogout)+`'
-			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = '`+string(policy.ReasonLogout)+`', revoked_by_user_id = $4
+			WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`, sessionID, actor.AccountID, now, nullUserID(actor.UserID))
 		if err != nil {
 			return fmt.Errorf("end session: %w", err)
 		}

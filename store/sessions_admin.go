@@ -148,6 +148,9 @@ type ActiveSessionsQuery struct {
 	// After continues a list after the last session of the previous page.
 	After *SessionCursor
 	Limit int
+	// Search, when not "", keeps sessions whose person, email, user agent or
+	// IP contains it (SearchSessions bounds and escapes it).
+	Search string
 }
 
 // ActiveSessions lists active sessions, most recently active first. It reads
@@ -160,6 +163,10 @@ func (s *Store) ActiveSessions(ctx context.Context, q ActiveSessionsQuery) ([]Ac
 	if q.UserID != 0 {
 		args = append(args, q.UserID)
 		where += fmt.Sprintf(" AND s.user_id = $%d", len(args))
+	}
+	if q.Search != "" {
+		args = append(args, searchPattern(q.Search))
+		where += " AND " + searchSessionsSQL(len(args))
 	}
 	if q.After != nil {
 		args = append(args, q.After.LastSeenAt, q.After.ID)
@@ -270,8 +277,8 @@ func (s *Store) RevokeAccountSessions(ctx context.Context, actor Actor, scope, c
 			return fmt.Errorf("count sessions to revoke: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_revoked_through = $2, sessions_revoked_kept = $3,
-				sessions_revoked_reason = $4, sessions_revoked_at = $5 WHERE id = $1`,
-			actor.AccountID, through, kept, string(reason), active.Now); err != nil {
+				sessions_revoked_reason = $4, sessions_revoked_at = $5, sessions_revoked_by = $6 WHERE id = $1`,
+			actor.AccountID, through, kept, string(reason), active.Now, nullUserID(actor.UserID)); err != nil {
 			return fmt.Errorf("record revocation point: %w", err)
 		}
 		if r.Count <= markInline {
@@ -307,7 +314,8 @@ func (s *Store) MarkRevokedSessions(ctx context.Context, accountID int64, active
 func markRevoked(ctx context.Context, q sqlx.ExecerContext, accountID int64, active ActiveAt, limit int) (int64, error) {
 	args := append(active.args(accountID), limit)
 	res, err := q.ExecContext(ctx, `UPDATE sessions t
-		SET revoked_at = a.sessions_revoked_at, revoked_reason = a.sessions_revoked_reason
+		SET revoked_at = a.sessions_revoked_at, revoked_reason = a.sessions_revoked_reason,
+			revoked_by_user_id = a.sessions_revoked_by
 		FROM accounts a
 		WHERE a.id = $1 AND t.account_id = $1 AND t.id IN (
 			SELECT s.id FROM sessions s, accounts p
@@ -327,7 +335,7 @@ func (s *Store) RevokeOwnOtherSessions(ctx context.Context, actor Actor, callerS
 	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
 		args := append(active.args(actor.AccountID), actor.UserID, nullUUID(callerSessionID))
 		err := tx.GetContext(ctx, &n, `WITH ended AS (
-				UPDATE sessions s SET revoked_at = $2, revoked_reason = '`+string(policy.ReasonLogout)+`'
+				UPDATE sessions s SET revoked_at = $2, revoked_reason = '`+string(policy.ReasonLogout)+`', revoked_by_user_id = $5
 				WHERE `+active.activeSQL()+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
 				RETURNING s.id)
 			SELECT count(*) FROM ended`, args...)
@@ -377,8 +385,8 @@ func (s *Store) RevokeSession(ctx context.Context, actor Actor, sessionID string
 		if e.UserID == actor.UserID {
 			reason = string(policy.ReasonLogout)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = $4
-			WHERE id = $1 AND account_id = $2`, e.ID, actor.AccountID, now, reason); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $3, revoked_reason = $4, revoked_by_user_id = $5
+			WHERE id = $1 AND account_id = $2`, e.ID, actor.AccountID, now, reason, nullUserID(actor.UserID)); err != nil {
 			return fmt.Errorf("end session: %w", err)
 		}
 		e.Changed, e.RevokedAt, e.RevokedReason = true, &now, &reason

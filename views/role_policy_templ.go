@@ -842,9 +842,9 @@ func roleMinutesInput(r RolePolicyRow, field, label, value, hint string) templ.C
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var43 string
-		templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(minutesWords(value))
+		templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(minutesWords(value, ""))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/role_policy.templ`, Line: 238, Col: 144}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/role_policy.templ`, Line: 238, Col: 148}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var43))
 		if templ_7745c5c3_Err != nil {

@@ -83,11 +83,7 @@ var (
 		return Sentence{actor, "signed out"}
 	}}
 	AccessRefused = Audit{Label: "Access refused", say: func(_ AuditEvent, p payload, actor string) Sentence {
-		target := strings.TrimSpace(p.string("method") + " " + p.string("path"))
-		if target == "" {
-			return Sentence{actor, "was refused access to an owner page"}
-		}
-		return Sentence{actor, "was refused access to " + target}
+		return Sentence{actor, refusedAccess(p.string("method"), p.string("path"))}
 	}}
 	PasswordConfirmed = Audit{Label: "Password confirmed", say: func(_ AuditEvent, _ payload, actor string) Sentence {
 		return Sentence{actor, "confirmed their password"}
@@ -126,6 +122,16 @@ func policyChange(p payload) string {
 		}
 		effOld, effOldOK := p.object("effective_old").int(f.key)
 		effNew, effNewOK := p.object("effective_new").int(f.key)
+		if effOldOK && effNewOK && effOld == effNew {
+			// Only where the value comes from changed: say that, not
+			// "from 30 minutes to 30 minutes (default)".
+			if newSet {
+				parts = append(parts, f.label+" to "+Minutes(effNew)+" as this account's own value (it was the default)")
+			} else {
+				parts = append(parts, f.label+" to follow the default ("+Minutes(effNew)+", as before)")
+			}
+			continue
+		}
 		parts = append(parts, f.label+" from "+limit(oldV, oldSet, effOld, effOldOK)+
 			" to "+limit(newV, newSet, effNew, effNewOK))
 	}

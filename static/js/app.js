@@ -216,18 +216,54 @@
     return parts.join(" ");
   }
 
-  // "= 2 hours" beside a minutes input, as the owner types; nothing while
-  // the value is not a whole number (the field's error says why).
+  // The same reading as words.ParseDuration: "90", "8h", "1d 12h"; a bare
+  // number counts in the unit chosen beside the input. NaN when it is not a
+  // length of time (the field's error says why, on the preview).
+  var unitWords = { m: 1, min: 1, mins: 1, minute: 1, minutes: 1, h: 60, hr: 60, hrs: 60, hour: 60, hours: 60,
+    d: 1440, day: 1440, days: 1440, w: 10080, week: 10080, weeks: 10080 };
+  function parseDuration(text, per) {
+    var s = text.trim().toLowerCase();
+    if (/^[0-9]{1,9}$/.test(s)) return parseInt(s, 10) * per;
+    var re = /^([0-9]{1,9}) *([a-z]+) */, total = 0, m;
+    if (!s) return NaN;
+    while (s && (m = re.exec(s)) && unitWords[m[2]]) {
+      total += parseInt(m[1], 10) * unitWords[m[2]];
+      s = s.slice(m[0].length);
+    }
+    return s ? NaN : total;
+  }
+
+  function unitSelect(input) {
+    return document.getElementById(input.id + "-unit");
+  }
+
+  // "= 2 hours" beside a limit's input, as the owner types or changes its
+  // unit; nothing while the value is not a length of time.
   function showMinutesWords(input) {
     var out = document.querySelector('[data-minutes-words-for="' + input.id + '"]');
     if (!out) return;
-    var v = input.value.trim();
-    var n = /^[0-9]{1,9}$/.test(v) ? parseInt(v, 10) : 0;
+    var unit = unitSelect(input);
+    var per = unit ? { minutes: 1, hours: 60, days: 1440 }[unit.value] || 1 : 1;
+    var n = parseDuration(input.value, per);
     out.textContent = n > 0 ? "= " + humanMinutes(n) : "";
   }
 
-  document.addEventListener("input", function (evt) {
-    if (evt.target.id) showMinutesWords(evt.target);
+  function onEdit(evt) {
+    var t = evt.target;
+    if (!t.id) return;
+    if (t.tagName === "SELECT" && /-unit$/.test(t.id)) t = document.getElementById(t.id.slice(0, -5)) || t;
+    showMinutesWords(t);
+  }
+  document.addEventListener("input", onEdit);
+  document.addEventListener("change", onEdit);
+
+  // The preview a limit's blur asks for names the field just left, so that
+  // the server flags it if it is empty; while typing it does not.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var e = evt.detail.triggeringEvent;
+    if (e && e.type === "blur" && evt.detail.elt.hasAttribute("data-limit-input")) {
+      evt.detail.parameters["_left"] = evt.detail.elt.name;
+    }
   });
 
   // A quick-fill puts a standard's limits in the Custom inputs, says so, and
@@ -249,6 +285,8 @@
       var input = form.querySelector('input[name="' + pair[1] + '"]');
       if (!input || !button.hasAttribute(pair[0])) return;
       input.value = button.getAttribute(pair[0]);
+      var unit = unitSelect(input);
+      if (unit) unit.value = button.getAttribute(pair[0] + "-unit") || "minutes";
       showMinutesWords(input);
     });
     var status = document.getElementById("policy-fill-status");
@@ -270,6 +308,12 @@
     timeZoneName: "short",
   });
   var dateOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+  var thisYear = new Date().getFullYear();
+  function shortFormat(d) {
+    var o = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    if (d.getFullYear() !== thisYear) o.year = "numeric";
+    return new Intl.DateTimeFormat(undefined, o).format(d);
+  }
 
   function localTimes() {
     document.querySelectorAll("time[datetime]:not([data-localized])").forEach(function (el) {
@@ -279,6 +323,8 @@
       if (el.hasAttribute("title")) el.title = exact.format(d);
       if (el.hasAttribute("data-local-text")) {
         el.textContent = exact.format(d);
+      } else if (el.hasAttribute("data-local-short")) {
+        el.textContent = shortFormat(d);
       } else if (/^\d{1,2} [A-Z][a-z]{2} \d{4}$/.test(el.textContent.trim())) {
         el.textContent = dateOnly.format(d);
       }
