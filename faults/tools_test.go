@@ -90,13 +90,37 @@ func startDaemon(t *testing.T, cred *syscall.Credential, logPath string, env []s
 	return d
 }
 
-// kill sends SIGKILL to the whole process group: a crash, as a lost machine.
+// kill sends SIGKILL to the daemon and everything it started: a crash, as a
+// lost machine. The process group is not enough: PostgreSQL's children leave
+// it, and a background worker whose postmaster died can live on (a
+// pg_auto_failover monitor's health check did, after every run). So the
+// group is stopped first, so that nothing forks meanwhile, and the whole
+// tree below it is killed.
 func (d *daemon) kill() {
 	if d.cmd.Process == nil || d.cmd.ProcessState != nil {
 		return
 	}
-	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	pgid := d.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGSTOP)
+	for _, pid := range descendantsOf(pgid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
 	d.cmd.Wait()
+}
+
+// descendantsOf lists every process below pid, from /proc.
+func descendantsOf(pid int) []int {
+	var all []int
+	for next := []int{pid}; len(next) > 0; {
+		var kids []int
+		for _, p := range next {
+			kids = append(kids, childrenOf(p)...)
+		}
+		all = append(all, kids...)
+		next = kids
+	}
+	return all
 }
 
 func (d *daemon) logTail() string {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"strconv"
 
 	"curfew/policy"
 	"curfew/words"
@@ -38,5 +37,5 @@ func roleSourceWords(a policy.Applied) string {
 // followHint says what an empty role input follows, and its bounds.
 func followHint(account, lo, hi int) string {
 	return "Leave empty to follow the account (" + words.Minutes(account) + "). " +
-		strconv.Itoa(lo) + " to " + strconv.Itoa(hi) + " minutes."
+		"In minutes, or with a unit such as 8h or 14d; " + words.Between(lo, hi) + "."
 }
