@@ -48,6 +48,9 @@ func TestPolicyLimitsWithUnits(t *testing.T) {
 	typeInto(t, ctx, "#policy-idle", "2")
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)))
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=policy-errors]")`)
+	// The live preview may have shown the errors before the save's answer
+	// came: wait for it, or it replaces what is typed next.
+	waitHTMX(t, ctx, `[data-testid=policy-form]`)
 	waitFor(t, ctx, `document.activeElement && document.activeElement.id === "policy-idle"`)
 	if !evaluate(t, ctx, `document.getElementById("policy-idle-error").textContent.includes("2 minutes is too short")`) {
 		t.Error("the error beside the idle timeout does not say what is wrong")
