@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"curfew/policy"
 )
@@ -90,6 +92,9 @@ func (s *Store) UpdatePolicy(ctx context.Context, accountID int64, actor Actor, 
 				return err
 			}
 		}
+		if err := endSessionsByPolicyChange(ctx, tx, accountID, actor.UserID, settings, u); err != nil {
+			return err
+		}
 		return insertAudit(ctx, tx, actor, ActionPolicyUpdate, policyPayload(settings, u, changed))
 	})
 	return u, err
@@ -138,4 +143,55 @@ func policyPayload(settings policy.Settings, u policy.PolicyUpdate, changedRoles
 	}
 	payload["roles"] = roles
 	return payload
+}
+
+// policyEndsInSave bounds how many sessions a policy save marks ended in its
+// own transaction; past it the rest are recorded at their next request, as
+// any expiry is, only without who caused it.
+const policyEndsInSave = 10_000
+
+// endSessionsByPolicyChange marks ended, in the save's transaction, the
+// sessions that were valid under the old values and are over under the new
+// ones (each under its person's role's), with the rule they now break
+// (absolute before idle, as the session check decides), the limit, and the
+// owner whose change it was: what the next request would record, plus who,
+// so the ledger can say a policy change ended it.
+func endSessionsByPolicyChange(ctx context.Context, tx *sqlx.Tx, accountID, actorID int64, settings policy.Settings, u policy.PolicyUpdate) error {
+	n := len(policy.Roles)
+	roles := make([]string, 0, n)
+	curIdle, curAbs, nextIdle, nextAbs := make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
+	for _, role := range policy.Roles {
+		c := settings.EffectiveForRole(u.OldPolicy.Account, u.OldPolicy.Role(role))
+		x := settings.EffectiveForRole(u.NewPolicy.Account, u.NewPolicy.Role(role))
+		roles = append(roles, role)
+		curIdle, curAbs = append(curIdle, int64(c.IdleMinutes)), append(curAbs, int64(c.AbsoluteMinutes))
+		nextIdle, nextAbs = append(nextIdle, int64(x.IdleMinutes)), append(nextAbs, int64(x.AbsoluteMinutes))
+	}
+	_, err := tx.ExecContext(ctx, `WITH lim AS (
+			SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[])
+				AS l(role, cur_idle, cur_abs, next_idle, next_abs)),
+		ended AS (
+			SELECT s.id,
+				s.created_at <= now() - make_interval(mins => l.next_abs) AS by_absolute,
+				l.next_idle, l.next_abs
+			FROM sessions s
+			JOIN users u ON u.id = s.user_id
+			JOIN lim l ON l.role = u.role
+			WHERE s.account_id = $1 AND s.revoked_at IS NULL
+			  AND s.last_seen_at > now() - make_interval(mins => l.cur_idle)
+			  AND s.created_at > now() - make_interval(mins => l.cur_abs)
+			  AND (s.last_seen_at <= now() - make_interval(mins => l.next_idle)
+			    OR s.created_at <= now() - make_interval(mins => l.next_abs))
+			  AND `+notRevokedByAccount+`
+			LIMIT `+strconv.Itoa(policyEndsInSave)+`)
+		UPDATE sessions s SET revoked_at = now(),
+			revoked_reason = CASE WHEN e.by_absolute THEN '`+string(policy.ReasonAbsolute)+`' ELSE '`+string(policy.ReasonIdle)+`' END,
+			revoked_after_minutes = CASE WHEN e.by_absolute THEN e.next_abs ELSE e.next_idle END,
+			revoked_by_user_id = nullif($7, 0)
+		FROM ended e WHERE s.id = e.id`,
+		accountID, pq.Array(roles), pq.Array(curIdle), pq.Array(curAbs), pq.Array(nextIdle), pq.Array(nextAbs), actorID)
+	if err != nil {
+		return fmt.Errorf("end the sessions a policy change ends: %w", err)
+	}
+	return nil
 }

@@ -37,11 +37,17 @@ func ExpiresBy(idle bool, minutes int) string {
 func Ended(reason string, minutes int, by string) string {
 	switch reason {
 	case "idle":
+		if by != "" && minutes > 0 { // recorded by the save of a tighter policy
+			return "Ended by a policy change by " + by + ": " + Minutes(minutes) + " without activity is now the limit"
+		}
 		if minutes <= 0 {
 			return "Signed out after a period of inactivity"
 		}
 		return "Signed out after " + Minutes(minutes) + " of inactivity"
 	case "absolute":
+		if by != "" && minutes > 0 {
+			return "Ended by a policy change by " + by + ": sessions now last at most " + Minutes(minutes)
+		}
 		if minutes <= 0 {
 			return "Ended at the longest allowed lifetime"
 		}
