@@ -46,7 +46,10 @@ func TestPolicyLimitsWithUnits(t *testing.T) {
 
 	// Saving with a bad value: the focus lands on the field, which says why.
 	typeInto(t, ctx, "#policy-idle", "2")
-	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)))
+	// The live check answers first; a click while its request is in flight
+	// meets a disabled button (hx-disabled-elt) and saves nothing.
+	waitFor(t, ctx, `document.getElementById("policy-idle-error").textContent.includes("too short")`)
+	clickHTMX(t, ctx, `[data-testid=policy-form] button[type=submit]`)
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=policy-errors]")`)
 	// The live preview may have shown the errors before the save's answer
 	// came: wait for it, or it replaces what is typed next.
@@ -61,7 +64,8 @@ func TestPolicyLimitsWithUnits(t *testing.T) {
 	do(t, ctx, chromedp.SetValue(chromedp.CSS(`#policy-idle-unit`), "hours"))
 	evaluate(t, ctx, `(document.getElementById("policy-idle-unit").dispatchEvent(new Event("change", {bubbles: true})), true)`)
 	waitFor(t, ctx, `document.querySelector("[data-testid=idle_minutes-words]").textContent === "= 1 hour"`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=policy-form] button[type=submit]`)))
+	waitFor(t, ctx, `(document.querySelector("[data-testid=impact-policy]") || {}).textContent?.includes("1 hour")`)
+	clickHTMX(t, ctx, `[data-testid=policy-form] button[type=submit]`)
 	waitFor(t, ctx, `!!document.querySelector("[data-testid=policy-saved]")`)
 	wantOverrides(t, srv, team.Account.ID, 60, 10080)
 }
