@@ -11,22 +11,42 @@ import (
 	"curfew/store"
 )
 
-// sessionJSON is one session in the API.
+// sessionFieldsJSON is what the API says of any session, active or ended.
+type sessionFieldsJSON struct {
+	ID         string          `json:"id"`
+	User       sessionUserJSON `json:"user"`
+	IP         string          `json:"ip"`
+	UserAgent  string          `json:"user_agent"`
+	Client     string          `json:"client"`
+	Browser    string          `json:"browser"`
+	OS         string          `json:"os"`
+	CreatedAt  time.Time       `json:"created_at"`
+	LastSeenAt time.Time       `json:"last_seen_at"`
+}
+
+func sessionFieldsOf(row store.AccountSession) sessionFieldsJSON {
+	browser, system := describeSession(row.Client, row.UserAgent)
+	return sessionFieldsJSON{
+		ID:         row.ID,
+		User:       sessionUserJSON{ID: row.UserID, Email: row.UserEmail, Name: row.UserName, Role: row.UserRole},
+		IP:         row.IP,
+		UserAgent:  row.UserAgent,
+		Client:     row.Client,
+		Browser:    browser,
+		OS:         system,
+		CreatedAt:  row.CreatedAt.UTC(),
+		LastSeenAt: row.LastSeenAt.UTC(),
+	}
+}
+
+// sessionJSON is one active session in the API.
 type sessionJSON struct {
-	ID                string          `json:"id"`
-	User              sessionUserJSON `json:"user"`
-	IP                string          `json:"ip"`
-	UserAgent         string          `json:"user_agent"`
-	Client            string          `json:"client"`
-	Browser           string          `json:"browser"`
-	OS                string          `json:"os"`
-	CreatedAt         time.Time       `json:"created_at"`
-	LastSeenAt        time.Time       `json:"last_seen_at"`
-	IdleExpiresAt     time.Time       `json:"idle_expires_at"`
-	AbsoluteExpiresAt time.Time       `json:"absolute_expires_at"`
-	ExpiresAt         time.Time       `json:"expires_at"`
-	ExpiresBy         string          `json:"expires_by"`
-	Current           bool            `json:"current"`
+	sessionFieldsJSON
+	IdleExpiresAt     time.Time `json:"idle_expires_at"`
+	AbsoluteExpiresAt time.Time `json:"absolute_expires_at"`
+	ExpiresAt         time.Time `json:"expires_at"`
+	ExpiresBy         string    `json:"expires_by"`
+	Current           bool      `json:"current"`
 }
 
 type sessionUserJSON struct {
@@ -102,19 +122,10 @@ func sessionsAPIQuery(c echo.Context) (*store.SessionCursor, int, error) {
 // sessionAsJSON is one session as the API shows it to p, with its deadlines
 // under its person's role's values.
 func sessionAsJSON(row store.AccountSession, p *Principal) sessionJSON {
-	browser, system := describeSession(row.Client, row.UserAgent)
 	x := policy.ExpiryOf(p.EffectiveFor(row.UserRole), row.CreatedAt, row.LastSeenAt)
 	at, rule := x.At()
 	return sessionJSON{
-		ID:                row.ID,
-		User:              sessionUserJSON{ID: row.UserID, Email: row.UserEmail, Name: row.UserName, Role: row.UserRole},
-		IP:                row.IP,
-		UserAgent:         row.UserAgent,
-		Client:            row.Client,
-		Browser:           browser,
-		OS:                system,
-		CreatedAt:         row.CreatedAt.UTC(),
-		LastSeenAt:        row.LastSeenAt.UTC(),
+		sessionFieldsJSON: sessionFieldsOf(row),
 		IdleExpiresAt:     x.IdleAt.UTC(),
 		AbsoluteExpiresAt: x.AbsoluteAt.UTC(),
 		ExpiresAt:         at.UTC(),

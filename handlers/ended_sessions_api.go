@@ -13,15 +13,7 @@ import (
 // endedSessionJSON is one ended session in the API: who, where, when it
 // ended, why, and who ended it (null when a rule did).
 type endedSessionJSON struct {
-	ID          string           `json:"id"`
-	User        sessionUserJSON  `json:"user"`
-	IP          string           `json:"ip"`
-	UserAgent   string           `json:"user_agent"`
-	Client      string           `json:"client"`
-	Browser     string           `json:"browser"`
-	OS          string           `json:"os"`
-	CreatedAt   time.Time        `json:"created_at"`
-	LastSeenAt  time.Time        `json:"last_seen_at"`
+	sessionFieldsJSON
 	EndedAt     time.Time        `json:"ended_at"`
 	EndedReason string           `json:"ended_reason"`
 	EndedBy     *sessionUserJSON `json:"ended_by"`
@@ -55,20 +47,11 @@ func (s *Server) apiEndedSessions(c echo.Context, f sessionFilter, after *store.
 }
 
 func endedSessionAsJSON(row store.PastSession) endedSessionJSON {
-	browser, system := describeSession(row.Client, row.UserAgent)
 	j := endedSessionJSON{
-		ID:           row.ID,
-		User:         sessionUserJSON{ID: row.UserID, Email: row.UserEmail, Name: row.UserName, Role: row.UserRole},
-		IP:           row.IP,
-		UserAgent:    row.UserAgent,
-		Client:       row.Client,
-		Browser:      browser,
-		OS:           system,
-		CreatedAt:    row.CreatedAt.UTC(),
-		LastSeenAt:   row.LastSeenAt.UTC(),
-		EndedAt:      row.RevokedAt.UTC(),
-		EndedReason:  deref(row.RevokedReason),
-		EndedBecause: endedBecause(row),
+		sessionFieldsJSON: sessionFieldsOf(row.AccountSession),
+		EndedAt:           row.RevokedAt.UTC(),
+		EndedReason:       deref(row.RevokedReason),
+		EndedBecause:      endedBecause(row),
 	}
 	if row.EndedByID != nil {
 		j.EndedBy = &sessionUserJSON{ID: *row.EndedByID, Email: deref(row.EndedByEmail), Name: deref(row.EndedByName)}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"curfew/store"
 	"errors"
 	"maps"
 	"net/http"
@@ -59,14 +60,7 @@ func storableText(s string, maxBytes int) string {
 			return r
 		}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 	}
-	if len(s) <= maxBytes {
-		return s
-	}
-	cut := maxBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return store.CapText(s, maxBytes)
 }
 
 // textError is the 422 for a value that cannot be stored as typed, like any

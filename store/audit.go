@@ -60,7 +60,7 @@ func insertAudit(ctx context.Context, q sqlx.ExecerContext, actor Actor, action 
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO audit_events (account_id, actor_user_id, action, payload, ip, user_agent)
 		VALUES ($1, $2, $3, $4, $5, $6)`, actor.AccountID, actor.userID(), action, string(body),
-		capText(actor.IP, MaxIPBytes), capText(actor.UserAgent, MaxUserAgentBytes))
+		CapText(actor.IP, MaxIPBytes), CapText(actor.UserAgent, MaxUserAgentBytes))
 	if err != nil {
 		return fmt.Errorf("insert audit event %s: %w", action, err)
 	}

@@ -124,7 +124,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) (Session, error
 			(account_id, user_id, token_hash, created_at, last_seen_at, authenticated_at, ip, user_agent, client)
 			VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7)
 			RETURNING id, account_id, user_id, created_at, last_seen_at, authenticated_at, revoked_at, revoked_reason, ip, user_agent, client`,
-			n.AccountID, n.UserID, n.TokenHash, n.Now, capText(n.IP, MaxIPBytes), capText(n.UserAgent, MaxUserAgentBytes), client)
+			n.AccountID, n.UserID, n.TokenHash, n.Now, CapText(n.IP, MaxIPBytes), CapText(n.UserAgent, MaxUserAgentBytes), client)
 		if err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}

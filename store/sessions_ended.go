@@ -15,7 +15,7 @@ const MaxSearchBytes = 100
 // searchPattern is q as an ILIKE pattern that matches q anywhere, with the
 // pattern characters in q matched as themselves.
 func searchPattern(q string) string {
-	q = capText(q, MaxSearchBytes)
+	q = CapText(q, MaxSearchBytes)
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(q) + "%"
 }

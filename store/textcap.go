@@ -13,9 +13,11 @@ const (
 	MaxIPBytes        = 64
 )
 
-// capText is s cut to at most n bytes on a character boundary, and made
+// CapText is s cut to at most n bytes on a character boundary, and made
 // text PostgreSQL stores: bytes that are not UTF-8, and NUL, become U+FFFD.
-func capText(s string, n int) string {
+// The store applies it to what it records; handlers use it for text they
+// echo or log.
+func CapText(s string, n int) string {
 	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 	if len(s) <= n {
 		return s
