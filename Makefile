@@ -113,6 +113,12 @@ run: setup
 
 test: setup check-generated
 	@started=$$(date +%s); \
+	echo "==> gofmt -l"; \
+	unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "$$unformatted" | sed 's/^/    /'; \
+		echo; echo "==> summary: FAILED at gofmt (run make fmt and commit)"; exit 1; \
+	fi; \
 	echo "==> go vet ./..."; \
 	if ! go vet ./...; then \
 		echo; echo "==> summary: FAILED at go vet"; exit 1; \

@@ -74,7 +74,9 @@ func TestQuickFillWithoutJavaScript(t *testing.T) {
 		if nodeAttr(nodeByID(t, doc, "policy-preset-custom"), "checked") == nil {
 			t.Errorf("fill=%s: Custom is not chosen", tt.fill)
 		}
-		inUnit := func(id string) string { return attrOf(nodeByID(t, doc, id), "value") + " " + selectedOption(doc, id+"-unit") }
+		inUnit := func(id string) string {
+			return attrOf(nodeByID(t, doc, id), "value") + " " + selectedOption(doc, id+"-unit")
+		}
 		if got := inUnit("policy-idle") + "/" + inUnit("policy-absolute"); got != tt.idle+"/"+tt.absolute {
 			t.Errorf("fill=%s: inputs %s, want %s/%s", tt.fill, got, tt.idle, tt.absolute)
 		}

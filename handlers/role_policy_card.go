@@ -1,7 +1,6 @@
 package handlers
 
 import (
-
 	"curfew/policy"
 	"curfew/words"
 )
