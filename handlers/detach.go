@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -15,11 +14,7 @@ import (
 // begun even when the client goes away, such as writing the audit row of a
 // sign-in attempt that was already counted.
 func (s *Server) detached(c echo.Context) (context.Context, context.CancelFunc) {
-	d := s.cfg.RequestTimeout
-	if d <= 0 {
-		d = 10 * time.Second
-	}
-	return context.WithTimeout(context.WithoutCancel(c.Request().Context()), d)
+	return context.WithTimeout(context.WithoutCancel(c.Request().Context()), s.requestDeadline())
 }
 
 // clientGone reports whether the client closed the connection before the

@@ -35,11 +35,7 @@ func exportContext(c echo.Context) (context.Context, context.CancelFunc) {
 
 // batchContext bounds one batch of an export like one request.
 func (s *Server) batchContext(export context.Context) (context.Context, context.CancelFunc) {
-	d := s.cfg.RequestTimeout
-	if d <= 0 {
-		d = 10 * time.Second
-	}
-	return context.WithTimeout(export, d)
+	return context.WithTimeout(export, s.requestDeadline())
 }
 
 // extendWrite gives the next batch exportWriteWindow to reach the client,

@@ -17,7 +17,7 @@ func (s *Server) healthz(c echo.Context) error {
 // session lookup, store.Ready) within a request's deadline, at most 2 s, so
 // a load balancer stops sending traffic to an instance that cannot serve it.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), min(2*time.Second, s.cfg.RequestTimeout))
+	ctx, cancel := context.WithTimeout(c.Request().Context(), min(2*time.Second, s.requestDeadline()))
 	defer cancel()
 	if err := s.store.Ready(ctx); err != nil {
 		c.Response().Header().Set("Retry-After", "5")

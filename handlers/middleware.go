@@ -56,15 +56,20 @@ func (s *Server) csrfMiddleware() (echo.MiddlewareFunc, error) {
 	return func(next echo.HandlerFunc) echo.HandlerFunc { return csrf(once(next)) }, nil
 }
 
+// requestDeadline bounds a request's database work (CURFEW_REQUEST_TIMEOUT).
+func (s *Server) requestDeadline() time.Duration {
+	if s.cfg.RequestTimeout > 0 {
+		return s.cfg.RequestTimeout
+	}
+	return 10 * time.Second
+}
+
 // requestTimeout gives every request a deadline: the store passes the
 // request's context to each query, so nothing waits forever on a database that
 // does not answer. The error handler runs after it with the original context,
 // so even a timed-out request gets its error page rendered.
 func (s *Server) requestTimeout(next echo.HandlerFunc) echo.HandlerFunc {
-	d := s.cfg.RequestTimeout
-	if d <= 0 {
-		d = 10 * time.Second
-	}
+	d := s.requestDeadline()
 	return func(c echo.Context) error {
 		req := c.Request()
 		c.Set(ctxUntimed, req.Context()) // for exports, which bound each batch instead

@@ -91,11 +91,3 @@ func verifyRefused(c echo.Context, reason policy.Reason) error {
 	c.Response().Header().Set(hdrReason, string(reason))
 	return c.NoContent(http.StatusUnauthorized)
 }
-
-// requestDeadline bounds a request's database work (CURFEW_REQUEST_TIMEOUT).
-func (s *Server) requestDeadline() time.Duration {
-	if s.cfg.RequestTimeout > 0 {
-		return s.cfg.RequestTimeout
-	}
-	return 10 * time.Second
-}
