@@ -353,3 +353,26 @@ func TestSignOutEverywhereDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestSignOutPersonUnderRoleLimits: with owners held to limits of their own,
+// the people list and "Sign out this person" hold each session to its role's
+// limits (they used the one-policy SQL with the by-role arguments, and failed).
+func TestSignOutPersonUnderRoleLimits(t *testing.T) {
+	t.Parallel()
+	srv := apptest.NewServer(t)
+	team := apptest.NewTeam(t, srv.Store)
+	owner := srv.Login(t, team.Owner.Email, apptest.Password)
+	srv.Login(t, team.Engineer.Email, apptest.Password)
+	srv.Login(t, team.Engineer.Email, apptest.Password)
+	if res := owner.SendJSON(http.MethodPatch, "/api/accounts/me/security",
+		map[string]any{"roles": map[string]any{"owner": map[string]any{"idle_minutes": 15, "absolute_minutes": 720}}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("owners' limits: %d %s", res.StatusCode, res.Body)
+	}
+	if page := owner.Get("/settings/security/sessions?state=people"); page.StatusCode != http.StatusOK || strings.Count(page.Body, `data-testid="person-row"`) != 2 {
+		t.Fatalf("people page under role limits: %d", page.StatusCode)
+	}
+	path := "/settings/security/people/" + strconv.FormatInt(team.Engineer.ID, 10) + "/revoke-sessions"
+	if res := owner.PostForm(path, nil); res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "signed_out=2") {
+		t.Fatalf("sign out the engineer under role limits = %d %q %s", res.StatusCode, res.Header.Get("Location"), res.Body)
+	}
+}

@@ -33,7 +33,7 @@ func (s *Store) RevokePersonSessions(ctx context.Context, actor Actor, userID in
 		args := append(active.args(actor.AccountID), userID, nullUUID(callerSessionID), string(reason), nullUserID(actor.UserID))
 		err := tx.GetContext(ctx, &n, `WITH ended AS (
 				UPDATE sessions s SET revoked_at = $2, revoked_reason = $7, revoked_by_user_id = $8
-				WHERE `+activeSessions+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
+				WHERE `+active.activeSQL()+` AND s.user_id = $5 AND s.id IS DISTINCT FROM $6::uuid
 				RETURNING s.id)
 			SELECT count(*) FROM ended`, args...)
 		if err != nil {
@@ -63,7 +63,7 @@ type PersonSessions struct {
 // most limit people: one aggregate over the account's active sessions.
 func (s *Store) PeopleSignedIn(ctx context.Context, accountID int64, active ActiveAt, search string, limit int) ([]PersonSessions, error) {
 	args := active.args(accountID)
-	where := activeSessions
+	where := active.activeSQL()
 	if search != "" {
 		args = append(args, searchPattern(search))
 		where += " AND " + searchSessionsSQL(len(args))
