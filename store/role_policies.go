@@ -187,9 +187,9 @@ func endSessionsByPolicyChange(ctx context.Context, tx *sqlx.Tx, accountID, acto
 		UPDATE sessions s SET revoked_at = now(),
 			revoked_reason = CASE WHEN e.by_absolute THEN '`+string(policy.ReasonAbsolute)+`' ELSE '`+string(policy.ReasonIdle)+`' END,
 			revoked_after_minutes = CASE WHEN e.by_absolute THEN e.next_abs ELSE e.next_idle END,
-			revoked_by_user_id = nullif($7, 0)
+			revoked_by_user_id = $7
 		FROM ended e WHERE s.id = e.id`,
-		accountID, pq.Array(roles), pq.Array(curIdle), pq.Array(curAbs), pq.Array(nextIdle), pq.Array(nextAbs), actorID)
+		accountID, pq.Array(roles), pq.Array(curIdle), pq.Array(curAbs), pq.Array(nextIdle), pq.Array(nextAbs), nullUserID(actorID))
 	if err != nil {
 		return fmt.Errorf("end the sessions a policy change ends: %w", err)
 	}

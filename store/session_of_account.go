@@ -11,7 +11,7 @@ func (s *Store) AccountSessionByID(ctx context.Context, accountID int64, session
 		return a, ErrNotFound
 	}
 	err := s.db.GetContext(ctx, &a, `SELECT s.id, s.account_id, s.user_id, s.created_at, s.last_seen_at,
-			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+			s.authenticated_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent, s.client,
 			u.email AS user_email, u.name AS user_name, u.role AS user_role
 		FROM sessions s
 		JOIN users u ON u.id = s.user_id
