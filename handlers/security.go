@@ -113,17 +113,26 @@ func (s *Server) updatePolicy(c echo.Context) error {
 // the password prompt and what to do (no password given, a wrong one, too
 // many attempts). Any other error is returned as it is.
 func (s *Server) askForPassword(c echo.Context, card views.PolicyCard, err error) error {
-	var e *Error
-	if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
+	msg, status, ok := passwordPrompt(err)
+	if !ok {
 		return err
-	}
-	msg := e.Fields[fieldPassword]
-	if e == errReauthRequired {
-		msg = "Enter your password to save this change."
 	}
 	card.NeedPassword = true
 	card.Errors = map[string]string{fieldPassword: msg}
-	return s.renderPolicyCard(c, e.Status, card)
+	return s.renderPolicyCard(c, status, card)
+}
+
+// passwordPrompt is what a save form says when the sudo window stopped it
+// (err from sudo), and with which status; ok is false for any other error.
+func passwordPrompt(err error) (msg string, status int, ok bool) {
+	var e *Error
+	if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
+		return "", 0, false
+	}
+	if e == errReauthRequired {
+		return "Enter your password to save this change.", e.Status, true
+	}
+	return e.Fields[fieldPassword], e.Status, true
 }
 
 // previewPolicy is the live check as the owner types: the field errors, or

@@ -199,17 +199,13 @@ func (s *Server) updateRolePolicy(c echo.Context) error {
 		return s.renderRoleCard(c, http.StatusUnprocessableEntity, card)
 	}
 	if err := s.sudo(c, form.Password); err != nil {
-		var e *Error
-		if !errors.As(err, &e) || (e != errReauthRequired && e.Fields[fieldPassword] == "") {
+		msg, status, ok := passwordPrompt(err)
+		if !ok {
 			return err
-		}
-		msg := e.Fields[fieldPassword]
-		if e == errReauthRequired {
-			msg = "Enter your password to save this change."
 		}
 		card.NeedPassword = true
 		card = withRoleForm(card, form, map[string]string{fieldPassword: msg}, views.RolePreview{})
-		return s.renderRoleCard(c, e.Status, card)
+		return s.renderRoleCard(c, status, card)
 	}
 	u, err := s.store.UpdatePolicy(ctx, p.AccountID, s.actor(c), s.settings, change)
 	if errors.As(err, &ferrs) {
