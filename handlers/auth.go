@@ -22,27 +22,22 @@ const touchEvery = time.Minute
 
 // Principal is the signed-in person of a request, with the policy in force.
 // Policy is the account's whole policy, Overrides its own values (the same as
-// Policy.Account) and RoleOverrides those of the person's role; Effective is
-// what this session lives by (the role's, else the account's, else the
-// defaults).
+// Policy.Account); Effective is what this session lives by (the role's, else
+// the account's, else the defaults).
 type Principal struct {
-	SessionID     string
-	UserID        int64
-	AccountID     int64
-	Email         string
-	Name          string
-	Role          string
-	AccountName   string
-	Policy        policy.Policy
-	Overrides     policy.Overrides
-	RoleOverrides policy.Overrides
-	Effective     policy.Effective
-	// AccountEffective is what the account's own values put in force, which
-	// the policy card shows and roles without values of their own follow.
-	AccountEffective policy.Effective
-	Expiry           policy.Expiry
-	CreatedAt        time.Time
-	AuthenticatedAt  time.Time
+	SessionID       string
+	UserID          int64
+	AccountID       int64
+	Email           string
+	Name            string
+	Role            string
+	AccountName     string
+	Policy          policy.Policy
+	Overrides       policy.Overrides
+	Effective       policy.Effective
+	Expiry          policy.Expiry
+	CreatedAt       time.Time
+	AuthenticatedAt time.Time
 	// revokedThrough and revokedKept are the account's revocation point as
 	// this request's lookup read it.
 	revokedThrough int64
@@ -58,6 +53,13 @@ type Principal struct {
 // account, from the policy the request's lookup read.
 func (p *Principal) EffectiveFor(role string) policy.Effective {
 	return p.settings.EffectiveForRole(p.Policy.Account, p.Policy.Role(role))
+}
+
+// AccountEffective is what the account's own values put in force, which the
+// policy card shows and roles without values of their own follow. Only the
+// owner's pages need it, so it is not worked out on every request.
+func (p *Principal) AccountEffective() policy.Effective {
+	return p.settings.EffectivePolicy(p.Policy.Account)
 }
 
 // IsOwner reports the owner role.
@@ -169,25 +171,23 @@ func (s *Server) checkSession(ctx context.Context, token, client string) (*Princ
 		expiry = policy.ExpiryOf(eff, row.CreatedAt, row.LastSeenAt)
 	}
 	return &Principal{
-		SessionID:        row.ID,
-		UserID:           row.UserID,
-		AccountID:        row.AccountID,
-		Email:            row.UserEmail,
-		Name:             row.UserName,
-		Role:             row.UserRole,
-		AccountName:      row.AccountName,
-		Client:           row.Client,
-		Policy:           pol,
-		Overrides:        pol.Account,
-		RoleOverrides:    pol.Role(row.UserRole),
-		Effective:        eff,
-		AccountEffective: s.settings.EffectivePolicy(pol.Account),
-		settings:         s.settings,
-		Expiry:           expiry,
-		CreatedAt:        row.CreatedAt,
-		AuthenticatedAt:  row.AuthenticatedAt,
-		revokedThrough:   row.AccountRevokedThrough,
-		revokedKept:      deref(row.AccountRevokedKept),
+		SessionID:       row.ID,
+		UserID:          row.UserID,
+		AccountID:       row.AccountID,
+		Email:           row.UserEmail,
+		Name:            row.UserName,
+		Role:            row.UserRole,
+		AccountName:     row.AccountName,
+		Client:          row.Client,
+		Policy:          pol,
+		Overrides:       pol.Account,
+		Effective:       eff,
+		settings:        s.settings,
+		Expiry:          expiry,
+		CreatedAt:       row.CreatedAt,
+		AuthenticatedAt: row.AuthenticatedAt,
+		revokedThrough:  row.AccountRevokedThrough,
+		revokedKept:     deref(row.AccountRevokedKept),
 	}, signedOut{}, nil
 }
 

@@ -38,7 +38,7 @@ func (s *Server) recentAccountCounts(c echo.Context) (store.SessionCounts, error
 	p := principal(c)
 	active := s.activeAt(p)
 	key := countcache.Key{AccountID: p.AccountID, SessionID: p.SessionID,
-		RevokedThrough: p.revokedThrough, RevokedKept: p.revokedKept, Policy: p.AccountEffective, Limits: active.Limits()}
+		RevokedThrough: p.revokedThrough, RevokedKept: p.revokedKept, Policy: p.AccountEffective(), Limits: active.Limits()}
 	return s.counts.Get(c.Request().Context(), key, func(ctx context.Context) (store.SessionCounts, error) {
 		return s.store.CountActiveSessions(ctx, p.AccountID, 0, active, p.SessionID)
 	})

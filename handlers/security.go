@@ -26,7 +26,7 @@ const (
 func (s *Server) securityPage(c echo.Context) error {
 	// The overrides came with the session in the request's one lookup.
 	p := principal(c)
-	card := s.policyCard(c, p.Overrides, p.AccountEffective)
+	card := s.policyCard(c, p.Overrides, p.AccountEffective())
 	switch c.QueryParam("status") {
 	case statusSaved:
 		card.Status = savedMessage(card.Effective) + endedNote(savedEnded(c))
@@ -49,7 +49,7 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	card := s.policyCard(c, p.Overrides, p.AccountEffective)
+	card := s.policyCard(c, p.Overrides, p.AccountEffective())
 	card.Form = form.values()
 	change := form.change()
 	if len(ferrs) == 0 && !s.inSudoWindow(c) {
@@ -171,7 +171,7 @@ func (s *Server) previewPolicy(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return renderFragmentOrPage(c, status, views.PolicyPreviewUpdate(pv), func() (templ.Component, error) {
-		card := s.policyCard(c, p.Overrides, p.AccountEffective)
+		card := s.policyCard(c, p.Overrides, p.AccountEffective())
 		card.Form, card.Errors, card.Preview = form.values(), ferrs, pv
 		return s.securityView(c, card)
 	})

@@ -273,7 +273,7 @@ func (s *Server) previewRolePolicy(c echo.Context) error {
 	}
 	return renderFragmentOrPage(c, status, views.RolePreviewUpdate(form.Role, pv, errs), func() (templ.Component, error) {
 		card := withRoleForm(s.rolePolicyCard(c, p.Policy), form, errs, pv)
-		return s.securityViewWith(c, s.policyCard(c, p.Overrides, p.AccountEffective), card)
+		return s.securityViewWith(c, s.policyCard(c, p.Overrides, p.AccountEffective()), card)
 	})
 }
 
@@ -323,7 +323,7 @@ func (s *Server) readRoleForm(c echo.Context) (roleForm, policy.FieldErrors, err
 func (s *Server) renderRoleCard(c echo.Context, status int, card views.RolePolicyCard) error {
 	return renderFragmentOrPage(c, status, views.RolePolicyCardView(card), func() (templ.Component, error) {
 		p := principal(c)
-		return s.securityViewWith(c, s.policyCard(c, p.Overrides, p.AccountEffective), card)
+		return s.securityViewWith(c, s.policyCard(c, p.Overrides, p.AccountEffective()), card)
 	})
 }
 
