@@ -145,7 +145,7 @@ func (s *Server) startSession(ctx context.Context, u store.User, a signInAttempt
 	}
 	sess, err := s.store.CreateSession(ctx, store.NewSession{
 		AccountID: u.AccountID, UserID: u.ID, TokenHash: hash,
-		IP: a.IP, UserAgent: truncate(a.UserAgent, 512), Now: s.now(),
+		IP: a.IP, UserAgent: a.UserAgent, Now: s.now(), // the store caps the user agent
 		Client: a.Client, Method: a.Method,
 	})
 	if err != nil {

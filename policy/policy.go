@@ -202,9 +202,3 @@ const SudoWindow = 15 * time.Minute
 func InSudoWindow(authAt, now time.Time) bool {
 	return now.Sub(authAt) < SudoWindow
 }
-
-// HumanMinutes is words.Minutes, for callers written before the words
-// package.
-//
-// Deprecated: use words.Minutes.
-func HumanMinutes(m int) string { return words.Minutes(m) }

@@ -203,11 +203,11 @@ func (s Settings) boundsErrors(errs FieldErrors, role string, o Overrides) {
 	}
 	if v := o.IdleMinutes; v != nil && (*v < s.IdleMin || *v > s.IdleMax) {
 		errs[idleKey] = fmt.Sprintf("%s must be between %d and %d minutes (%s to %s).",
-			idleName, s.IdleMin, s.IdleMax, HumanMinutes(s.IdleMin), HumanMinutes(s.IdleMax))
+			idleName, s.IdleMin, s.IdleMax, words.Minutes(s.IdleMin), words.Minutes(s.IdleMax))
 	}
 	if v := o.AbsoluteMinutes; v != nil && (*v < s.AbsoluteMin || *v > s.AbsoluteMax) {
 		errs[absKey] = fmt.Sprintf("%s must be between %d and %d minutes (%s to %s).",
-			absName, s.AbsoluteMin, s.AbsoluteMax, HumanMinutes(s.AbsoluteMin), HumanMinutes(s.AbsoluteMax))
+			absName, s.AbsoluteMin, s.AbsoluteMax, words.Minutes(s.AbsoluteMin), words.Minutes(s.AbsoluteMax))
 	}
 }
 
@@ -271,11 +271,11 @@ func (s Settings) roleRuleErrors(errs FieldErrors, role string, old, next Policy
 func describe(minutes int, from Source, role string) string {
 	switch from {
 	case SourceRole:
-		return HumanMinutes(minutes) + ", set for " + RolePlural(role)
+		return words.Minutes(minutes) + ", set for " + RolePlural(role)
 	case SourceAccount:
-		return HumanMinutes(minutes) + ", the account's"
+		return words.Minutes(minutes) + ", the account's"
 	}
-	return HumanMinutes(minutes) + ", the default"
+	return words.Minutes(minutes) + ", the default"
 }
 
 // RoleChange is what a change does to one role's overrides, per field.
